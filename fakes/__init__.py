@@ -1,0 +1,1 @@
+"""Fake vendor APIs served over loopback HTTP for tests, demo and bench."""

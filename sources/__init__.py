@@ -1,0 +1,1 @@
+"""dlt sources for ticketing platforms; `client` holds the HTTP layer they share."""

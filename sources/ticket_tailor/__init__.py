@@ -1,0 +1,195 @@
+"""Ticket Tailor: one box office's events, orders, tickets, discounts and vouchers.
+
+How each table stays fresh (README has the guarantees in full):
+- events, ticket_types, discounts, vouchers: small lists, read whole every run and replaced,
+  so edits and deletions show at once. ticket_types come out of each event's record.
+- orders, issued_tickets: newest-first walks filtered server-side on `created_at`, from the
+  newest value loaded minus `lookback_days` (ties in the newest second are re-read, merge keeps
+  one row). State changes that `created_at` cannot show are swept each run: `status` filters
+  (cancelled and pending orders, voided tickets) and every order and ticket of events that are
+  active (starting within `upcoming_event_hours` or ended less than `active_event_days` ago).
+- voucher_codes: re-read for vouchers that are new or whose record changed (codes only change
+  with their voucher's counts); codes of a deleted voucher are deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import dlt
+from dlt.sources import DltResource
+
+from sources.client import ApiClient, RetryPolicy
+
+from . import settings
+from .helpers import (
+    BoxOffice,
+    Record,
+    created_since,
+    event_row,
+    order_row,
+    ticket_type_rows,
+    voucher_fingerprint,
+)
+
+
+@dlt.source(name="ticket_tailor")
+def ticket_tailor_source(
+    api_key: str = dlt.secrets.value,
+    base_url: str = settings.BASE_URL,
+    lookback_days: float = settings.LOOKBACK_DAYS,
+    upcoming_event_hours: float = settings.UPCOMING_EVENT_HOURS,
+    active_event_days: float = settings.ACTIVE_EVENT_DAYS,
+    page_size: int = settings.PAGE_SIZE,
+    max_attempts: int = RetryPolicy.max_attempts,
+    backoff_seconds: float = RetryPolicy.backoff_base,
+) -> Sequence[DltResource]:
+    client = ApiClient(
+        "ticket_tailor",
+        base_url,
+        auth=(api_key, ""),
+        credential_keys=settings.CREDENTIAL_KEYS,
+        secrets=(api_key,),
+        retry=RetryPolicy(max_attempts=max_attempts, backoff_base=backoff_seconds),
+    )
+    box_office = BoxOffice(client, page_size)
+    lookback = int(lookback_days * 86400)
+
+    def active_events() -> list[str]:
+        return box_office.active_event_ids(upcoming_event_hours, active_event_days)
+
+    @dlt.resource(selected=False)
+    def event_list() -> Iterator[list[Record]]:
+        """GET /v1/events, passed on whole so that a deleted event disappears."""
+        yield box_office.events()
+
+    @dlt.transformer(
+        data_from=event_list,
+        primary_key="id",
+        write_disposition="replace",
+        columns=_timestamps("events"),
+    )
+    def events(all_events: list[Record]) -> Iterator[list[Record]]:
+        yield [event_row(event) for event in all_events]
+
+    @dlt.transformer(data_from=event_list, primary_key="id", write_disposition="replace")
+    def ticket_types(all_events: list[Record]) -> Iterator[list[Record]]:
+        yield [row for event in all_events for row in ticket_type_rows(event)]
+
+    @dlt.resource(primary_key="id", write_disposition="merge", columns=_timestamps("orders"))
+    def orders() -> Iterator[list[Record]]:
+        """GET /v1/orders: new by created_at, changed by status sweeps and active events."""
+        state = dlt.current.resource_state()
+        newest = state.get("created_at")
+        pending: set[str] = set()
+        for page in _fresh_pages(box_office, settings.ORDERS_PATH, state, lookback):
+            newest = _newest(page, newest)
+            pending.update(o["id"] for o in page if o.get("status") == "pending")
+            yield [order_row(order) for order in page]
+        sweeps = [{"status": status} for status in settings.ORDER_SWEEP_STATUSES]
+        sweeps += [{"event_id": event_id} for event_id in active_events()]
+        for filters in sweeps:
+            for page in box_office.pages(settings.ORDERS_PATH, filters):
+                pending.update(o["id"] for o in page if o.get("status") == "pending")
+                yield [order_row(order) for order in page]
+        # a pending order that completed has left the pending list: fetch it by id
+        for order_id in sorted(set(state.get("pending", ())) - pending):
+            order = box_office.get_record(f"{settings.ORDERS_PATH}/{order_id}")
+            if order is not None:
+                yield order_row(order)
+        state["pending"] = sorted(pending)
+        state["created_at"] = newest
+
+    @dlt.resource(
+        primary_key="id", write_disposition="merge", columns=_timestamps("issued_tickets")
+    )
+    def issued_tickets() -> Iterator[list[Record]]:
+        """GET /v1/issued_tickets: new by created_at, voids by status, check-ins by event."""
+        state = dlt.current.resource_state()
+        newest = state.get("created_at")
+        for page in _fresh_pages(box_office, settings.ISSUED_TICKETS_PATH, state, lookback):
+            newest = _newest(page, newest)
+            yield page
+        sweeps = [{"status": status} for status in settings.TICKET_SWEEP_STATUSES]
+        sweeps += [{"event_id": event_id} for event_id in active_events()]
+        for filters in sweeps:
+            yield from box_office.pages(settings.ISSUED_TICKETS_PATH, filters)
+        state["created_at"] = newest
+
+    @dlt.resource(primary_key="id", write_disposition="replace", columns=_timestamps("discounts"))
+    def discounts() -> Iterator[list[Record]]:
+        """GET /v1/discounts, read whole: a deleted discount disappears."""
+        yield [d for page in box_office.pages(settings.DISCOUNTS_PATH) for d in page]
+
+    @dlt.resource(selected=False)
+    def voucher_list() -> Iterator[list[Record]]:
+        """GET /v1/vouchers, passed on whole so that deleted vouchers can be told."""
+        yield [v for page in box_office.pages(settings.VOUCHERS_PATH) for v in page]
+
+    @dlt.transformer(
+        data_from=voucher_list,
+        primary_key="id",
+        write_disposition="replace",
+        columns=_timestamps("vouchers"),
+    )
+    def vouchers(all_vouchers: list[Record]) -> Iterator[list[Record]]:
+        yield all_vouchers
+
+    @dlt.transformer(
+        data_from=voucher_list,
+        primary_key="id",
+        merge_key="voucher_id",
+        write_disposition="merge",
+        columns={
+            **_timestamps("voucher_codes"),
+            settings.DELETED_FLAG: {"data_type": "bool", "hard_delete": True},
+        },
+    )
+    def voucher_codes(all_vouchers: list[Record]) -> Iterator[list[Record]]:
+        """GET /v1/vouchers/{id}/codes for new and changed vouchers; merge_key replaces all
+        codes of a re-read voucher, and a flagged row deletes those of a deleted voucher."""
+        state = dlt.current.resource_state()
+        seen: dict[str, str] = state.get("fingerprints", {})
+        current = {v["id"]: voucher_fingerprint(v) for v in all_vouchers}
+        for voucher_id, fingerprint in current.items():
+            if seen.get(voucher_id) == fingerprint:
+                continue
+            path = settings.VOUCHER_CODES_PATH.format(voucher_id=voucher_id)
+            for page in box_office.pages(path):
+                yield [{**code, "voucher_id": voucher_id} for code in page]
+        for voucher_id in sorted(seen.keys() - current.keys()):
+            yield {"id": voucher_id, "voucher_id": voucher_id, settings.DELETED_FLAG: True}
+        state["fingerprints"] = current
+
+    return (
+        event_list,
+        events,
+        ticket_types,
+        orders,
+        issued_tickets,
+        discounts,
+        voucher_list,
+        vouchers,
+        voucher_codes,
+    )
+
+
+def _fresh_pages(
+    box_office: BoxOffice, path: str, state: dict, lookback: int
+) -> Iterator[list[Record]]:
+    """The created_at walk: from the newest value loaded, less the lookback window.
+
+    Only this walk moves the cursor: a record created during the run and met by a later sweep
+    must not push it past records this walk has not reached.
+    """
+    newest = state.get("created_at")
+    return box_office.pages(path, created_since(None if newest is None else newest - lookback))
+
+
+def _newest(page: list[Record], newest: int | None) -> int | None:
+    values = [r["created_at"] for r in page if isinstance(r.get("created_at"), int)]
+    return max([*values, newest] if newest is not None else values, default=None)
+
+
+def _timestamps(table: str) -> dict[str, dict]:
+    return {name: {"data_type": "timestamp"} for name in settings.TIMESTAMP_COLUMNS[table]}

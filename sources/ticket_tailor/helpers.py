@@ -1,0 +1,103 @@
+"""Ticket Tailor paging, the per-run event list and record shaping."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from sources.client import ApiClient, ApiError, Params
+
+from . import settings
+
+Record = dict[str, Any]
+
+
+class BoxOffice:
+    """One box office's API for one run: cursor paging plus the event list, fetched once."""
+
+    def __init__(self, client: ApiClient, page_size: int = settings.PAGE_SIZE) -> None:
+        self.client = client
+        self.page_size = page_size
+        self._events: list[Record] | None = None
+
+    def pages(self, path: str, filters: Params | None = None) -> Iterator[list[Record]]:
+        """Walks a newest-first list page by page.
+
+        The next request keeps our filters and adds `starting_after` = the last id: the API's
+        `links.next` carries the cursor only, so following it would drop the filters.
+        """
+        params = {**(filters or {}), "limit": self.page_size}
+        return self.client.fetch_pages(path, params, self._next_params, _records)
+
+    def _next_params(self, page: Record, params: Params) -> Params | None:
+        data = page["data"]
+        links = page.get("links")
+        if not data:
+            return None
+        if isinstance(links, dict) and "next" in links:
+            if not links["next"]:
+                return None
+        elif len(data) < params["limit"]:
+            return None
+        return {**params, "starting_after": data[-1]["id"]}
+
+    def events(self) -> list[Record]:
+        if self._events is None:
+            self._events = [e for page in self.pages(settings.EVENTS_PATH) for e in page]
+        return self._events
+
+    def active_event_ids(self, upcoming_hours: float, ended_days: float) -> list[str]:
+        """Events about to start, running, or ended recently: when check-ins and refunds happen."""
+        now = time.time()
+        active = []
+        for event in self.events():
+            start, end = _unix(event.get("start")), _unix(event.get("end"))
+            if start is None:
+                continue
+            if start - upcoming_hours * 3600 <= now <= (end or start) + ended_days * 86400:
+                active.append(event["id"])
+        return active
+
+    def get_record(self, path: str) -> Record | None:
+        """One record by its own URL; None when it no longer exists."""
+        return self.client.get_json(path, missing_ok=True)
+
+
+def created_since(created_at: int | None) -> Params:
+    return {} if created_at is None else {"created_at.gte": created_at}
+
+
+def order_row(order: Record) -> Record:
+    """Issued tickets have their own table; the event id gets a column for joins."""
+    row = {key: value for key, value in order.items() if key != "issued_tickets"}
+    row["event_id"] = (order.get("event_summary") or {}).get("id")
+    return row
+
+
+def event_row(event: Record) -> Record:
+    return {key: value for key, value in event.items() if key != "ticket_types"}
+
+
+def ticket_type_rows(event: Record) -> list[Record]:
+    return [
+        {**ticket_type, "event_id": event["id"]} for ticket_type in event.get("ticket_types") or []
+    ]
+
+
+def voucher_fingerprint(voucher: Record) -> str:
+    """Codes change only with their voucher's counts, so an unchanged voucher keeps its codes."""
+    return repr(sorted(voucher.items()))
+
+
+def _records(page: Any) -> list[Record]:
+    if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+        raise ApiError(
+            "ticket_tailor: the API answered with JSON that has no `data` list. Check that "
+            "`sources.ticket_tailor.base_url` points at the Ticket Tailor API."
+        )
+    return page["data"]
+
+
+def _unix(date: Any) -> int | None:
+    return date.get("unix") if isinstance(date, dict) else None

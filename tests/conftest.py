@@ -1,0 +1,265 @@
+"""Shared fixtures: a seeded fake Ticket Tailor on loopback, a real warehouse, a sync runner.
+
+Syncs run as `python -m pipelines.sync` subprocesses, exactly as cron or a checker runs them,
+each test with its own dlt data dir and DuckDB file or Postgres database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+from fakes.ticket_tailor import TicketTailorFake
+
+ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "sk_9000_9000_T3stS3cretKeyDoNotLeak"
+# trust auth ignores the password, but dlt insists on one
+DEFAULT_POSTGRES = "postgresql://postgres:postgres@127.0.0.1:5432/test"
+# a fixed "now" keeps the seeded box office identical run after run
+NOW = int(time.time())
+
+
+@pytest.fixture
+def fake() -> Iterator[TicketTailorFake]:
+    """A small box office: 400 orders over 60 days, 8 events (2 upcoming), served on loopback."""
+    box_office = TicketTailorFake(api_key=API_KEY, now=NOW, seed=7)
+    box_office.seed_data(
+        orders=400,
+        events=8,
+        upcoming_events=2,
+        days=60,
+        discounts=4,
+        vouchers=3,
+        codes_per_voucher=12,
+    )
+    with box_office.serve() as base_url:
+        box_office.base_url = base_url
+        yield box_office
+
+
+@dataclass
+class Warehouse:
+    """Reads what a sync loaded, from DuckDB or Postgres alike."""
+
+    destination: str
+    duckdb_path: Path
+    postgres_dsn: str | None = None
+
+    def rows(self, sql: str) -> list[tuple]:
+        if self.destination == "duckdb":
+            if not self.duckdb_path.exists():
+                return []
+            with duckdb.connect(str(self.duckdb_path), read_only=True) as con:
+                return con.sql(sql).fetchall()
+        with psycopg2.connect(self.postgres_dsn) as con, con.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+
+    def tables(self) -> set[str]:
+        return {
+            name
+            for (name,) in self.rows(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'ticket_tailor'"
+            )
+        }
+
+    def column(self, table: str, column: str, key: str = "id") -> dict:
+        return dict(self.rows(f"select {key}, {column} from ticket_tailor.{table}"))
+
+    def ids(self, table: str) -> list[str]:
+        return [row[0] for row in self.rows(f"select id from ticket_tailor.{table}")]
+
+
+@dataclass
+class Sync:
+    """Runs the sync CLI against the fake with this test's own state and warehouse."""
+
+    env: dict[str, str]
+    destination: str
+    warehouse: Warehouse
+    outputs: list[subprocess.CompletedProcess] = field(default_factory=list)
+
+    def command(self, *args: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "pipelines.sync",
+            "ticket_tailor",
+            "--destination",
+            self.destination,
+            *args,
+        ]
+
+    def run(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            self.command(*args),
+            cwd=ROOT,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        self.outputs.append(result)
+        if check and result.returncode != 0:
+            raise AssertionError(f"sync failed ({result.returncode}):\n{result.stderr[-4000:]}")
+        return result
+
+    def start(self, *args: str, **env: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            self.command(*args),
+            cwd=ROOT,
+            env={**self.env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    @staticmethod
+    def kill(process: subprocess.Popen) -> None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+
+
+def sync_env(tmp_path: Path, base_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION__"))}
+    env.update(
+        DLT_DATA_DIR=str(tmp_path / "dlt"),
+        DESTINATION__DUCKDB__CREDENTIALS=str(tmp_path / "warehouse.duckdb"),
+        SOURCES__TICKET_TAILOR__API_KEY=API_KEY,
+        SOURCES__TICKET_TAILOR__BASE_URL=base_url,
+        SOURCES__TICKET_TAILOR__BACKOFF_SECONDS="0.01",
+        RUNTIME__DLTHUB_TELEMETRY="false",
+    )
+    return env
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def destination(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def sync(request, fake, tmp_path, destination) -> Sync:
+    env = sync_env(tmp_path, fake.base_url)
+    dsn = None
+    if destination == "postgres":
+        dsn = request.getfixturevalue("postgres_database")
+        env["DESTINATION__POSTGRES__CREDENTIALS"] = dsn
+    return Sync(env, destination, Warehouse(destination, tmp_path / "warehouse.duckdb", dsn))
+
+
+@pytest.fixture
+def duckdb_sync(fake, tmp_path) -> Sync:
+    """For behaviour that does not depend on the destination."""
+    env = sync_env(tmp_path, fake.base_url)
+    return Sync(env, "duckdb", Warehouse("duckdb", tmp_path / "warehouse.duckdb"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server: the configured one, else a throwaway one, else a visible skip."""
+    dsn = os.environ.get("TEST_POSTGRES_DSN", DEFAULT_POSTGRES)
+    if _reachable(dsn):
+        yield dsn
+        return
+    throwaway = _start_throwaway_postgres()
+    if throwaway is not None:
+        dsn, stop = throwaway
+        try:
+            yield dsn
+        finally:
+            stop()
+        return
+    reason = (
+        f"no PostgreSQL at {dsn} (set TEST_POSTGRES_DSN) and no initdb/pg_ctl on PATH to "
+        "start a throwaway server"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the Postgres tests")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_database(postgres_server: str) -> Iterator[str]:
+    """A fresh database per test, dropped afterwards."""
+    name = f"ticketing_{uuid.uuid4().hex[:12]}"
+    _admin(postgres_server, f"create database {name}")
+    yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    _admin(postgres_server, f"drop database if exists {name} with (force)")
+
+
+def _admin(dsn: str, sql: str) -> None:
+    con = psycopg2.connect(dsn)
+    con.autocommit = True
+    try:
+        con.cursor().execute(sql)
+    finally:
+        con.close()
+
+
+def _reachable(dsn: str) -> bool:
+    try:
+        psycopg2.connect(dsn, connect_timeout=3).close()
+    except psycopg2.OperationalError:
+        return False
+    return True
+
+
+def _start_throwaway_postgres() -> tuple[str, callable] | None:
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if not (initdb and pg_ctl):
+        return None
+    data = Path(tempfile.mkdtemp(prefix="ticketing-pg-"))
+    # initdb refuses to run as root: run the server as the postgres user there
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("runuser"):
+            return None
+        prefix = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(data, "postgres")
+    port = 55432
+    subprocess.run(
+        [*prefix, initdb, "-D", str(data / "db"), "-U", "postgres", "-A", "trust"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *prefix,
+            pg_ctl,
+            "-D",
+            str(data / "db"),
+            "-l",
+            str(data / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    dsn = f"postgresql://postgres:postgres@127.0.0.1:{port}/postgres"
+
+    def stop() -> None:
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data / "db"), "-m", "fast", "stop"], capture_output=True
+        )
+        shutil.rmtree(data, ignore_errors=True)
+
+    return dsn, stop

@@ -1,0 +1,266 @@
+"""End to end: the sync CLI over real HTTP to the fake Ticket Tailor, into DuckDB and Postgres."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import API_KEY, Sync, Warehouse
+
+TABLES = (
+    "events",
+    "ticket_types",
+    "orders",
+    "issued_tickets",
+    "discounts",
+    "vouchers",
+    "voucher_codes",
+)
+
+
+def truth(fake, table: str) -> dict[str, dict]:
+    """The fake's current records of one table, by id."""
+    if table == "ticket_types":
+        return {t["id"]: t for e in fake.events.values() for t in e["ticket_types"]}
+    return getattr(fake, table)
+
+
+def assert_matches_fake(warehouse: Warehouse, fake) -> None:
+    """Every table holds exactly the fake's records, once each, with their current state."""
+    for table in TABLES:
+        ids = warehouse.ids(table)
+        assert len(ids) == len(set(ids)), f"{table} has duplicate ids"
+        assert set(ids) == set(truth(fake, table)), f"{table} differs from the API"
+    orders = fake.orders
+    assert warehouse.column("orders", "status") == {i: o["status"] for i, o in orders.items()}
+    assert warehouse.column("orders", "refund_amount") == {
+        i: o["refund_amount"] for i, o in orders.items()
+    }
+    tickets = fake.issued_tickets
+    assert warehouse.column("issued_tickets", "status") == {
+        i: t["status"] for i, t in tickets.items()
+    }
+    assert warehouse.column("issued_tickets", "checked_in") == {
+        i: t["checked_in"] for i, t in tickets.items()
+    }
+    codes = fake.voucher_codes
+    assert warehouse.column("voucher_codes", "used__unix is not null") == {
+        i: c["used"] is not None for i, c in codes.items()
+    }
+
+
+def test_full_sync_loads_every_record_once(sync: Sync, fake) -> None:
+    result = sync.run()
+
+    assert_matches_fake(sync.warehouse, fake)
+    assert "orders" in result.stdout and "requests" in result.stdout
+    tables = sync.warehouse.tables()
+    assert "orders__line_items" in tables
+    assert not any(t.startswith("orders__issued_tickets") for t in tables)
+
+
+def test_foreign_keys_and_timestamps_are_columns(sync: Sync, fake) -> None:
+    sync.run()
+    warehouse = sync.warehouse
+
+    orders = fake.orders
+    assert warehouse.column("orders", "event_id") == {
+        i: o["event_summary"]["id"] for i, o in orders.items()
+    }
+    ticket_types = warehouse.column("ticket_types", "event_id")
+    assert set(ticket_types.values()) <= set(fake.events)
+    codes = warehouse.column("voucher_codes", "voucher_id")
+    assert set(codes.values()) == set(fake.vouchers)
+    order_id, order = next(iter(orders.items()))
+    [(created_at,)] = warehouse.rows(
+        f"select extract(epoch from created_at) from ticket_tailor.orders where id = '{order_id}'"
+    )
+    assert int(created_at) == order["created_at"]
+
+
+def test_incremental_run_picks_up_new_and_changed_records(sync: Sync, fake) -> None:
+    now = fake.now
+    active = fake.add_event(start=now - 2 * 3600, end=now + 3600)
+    checked_in_later = fake.add_orders(2, event_id=active["id"], created_at=now - 20 * 86400)
+    sync.run()
+    assert_matches_fake(sync.warehouse, fake)
+
+    newest = max(o["created_at"] for o in fake.orders.values())
+    fake.add_orders(3, created_at=newest)  # ties with the cursor's second
+    past = sorted(fake.orders.values(), key=lambda o: o["created_at"])
+    fake.cancel_order(past[0]["id"])  # older than any lookback
+    fake.refund_order(past[-5]["id"], 500)
+    old_ticket = min(fake.issued_tickets.values(), key=lambda t: t["created_at"])
+    fake.void_ticket(old_ticket["id"])
+    fake.check_in(checked_in_later[0]["issued_tickets"][0]["id"])
+    fake.delete_discount(next(iter(fake.discounts)))
+    voucher_id = next(iter(fake.vouchers))
+    used = next(c for c in fake.voucher_codes.values() if c["used"] is None)
+    fake.use_voucher_code(used["id"])
+    fake.delete_voucher(voucher_id)
+    fake.add_voucher(codes=4)
+    sync.run()
+    assert_matches_fake(sync.warehouse, fake)
+
+    fake.add_orders(2, created_at=newest)  # more arrive in a second already loaded
+    sync.run()
+    assert_matches_fake(sync.warehouse, fake)
+
+
+def test_no_change_run_reads_little_and_changes_nothing(duckdb_sync: Sync, fake) -> None:
+    duckdb_sync.run()
+    full_requests = len(fake.requests)
+    snapshot = _snapshot(duckdb_sync.warehouse)
+    fake.reset_log()
+
+    duckdb_sync.run()
+
+    assert _snapshot(duckdb_sync.warehouse) == snapshot
+    paths = [path for _, path, _ in fake.requests]
+    assert not any(path.endswith("/codes") for path in paths)
+    assert len(paths) < full_requests / 2
+
+
+def test_fault_storm_ends_exact(sync: Sync, fake) -> None:
+    fake.fault_rate = 0.3
+    fake.fault_kinds = (429, 500, 502, 503, 504, "truncated", "malformed", "disconnect")
+    result = sync.run()
+    assert fake.faults_served > 0
+    assert "retries" in result.stdout
+
+    fake.cancel_order(next(iter(fake.orders)))
+    fake.add_orders(5)
+    sync.run()
+    fake.fault_rate = 0
+    assert_matches_fake(sync.warehouse, fake)
+
+
+def test_failed_run_leaves_warehouse_and_cursors_unchanged(duckdb_sync: Sync, fake) -> None:
+    duckdb_sync.run()
+    before = _snapshot(duckdb_sync.warehouse)
+    fake.add_orders(5)
+    fake.cancel_order(next(iter(fake.orders)))
+
+    fake.fault_rate, fake.fault_kinds = 1.0, (503,)
+    result = duckdb_sync.run(check=False, SOURCES__TICKET_TAILOR__MAX_ATTEMPTS="2")
+
+    assert result.returncode != 0
+    assert "gave up" in result.stderr and "Traceback" not in result.stderr
+    assert _snapshot(duckdb_sync.warehouse) == before
+    fake.fault_rate = 0
+    duckdb_sync.run()
+    assert_matches_fake(duckdb_sync.warehouse, fake)
+
+
+def test_killed_runs_resume_exactly(sync: Sync, fake) -> None:
+    fake.add_orders(1500, created_at=fake.now - 3600)
+    fake.latency = 0.01
+    for kill_after_requests in (3, 25):
+        fake.reset_log()
+        process = sync.start()
+        _wait_for(lambda n=kill_after_requests: len(fake.requests) >= n)
+        sync.kill(process)
+    # and once more while it normalizes or loads, after the last request
+    process = sync.start()
+    _wait_for(lambda: process.poll() is not None or _quiet_for(fake, 0.3))
+    sync.kill(process)
+    fake.latency = 0
+    fake.add_orders(3)
+    sync.run()
+    assert_matches_fake(sync.warehouse, fake)
+
+
+def test_overlapping_run_exits_at_once(duckdb_sync: Sync, fake) -> None:
+    fake.latency = 0.05
+    first = duckdb_sync.start()
+    _wait_for(lambda: len(fake.requests) >= 2)
+    started = time.monotonic()
+    second = duckdb_sync.run(check=False)
+    assert second.returncode != 0
+    assert "another sync" in second.stderr
+    assert time.monotonic() - started < 30
+    fake.latency = 0
+    assert first.wait(timeout=300) == 0
+    assert_matches_fake(duckdb_sync.warehouse, fake)
+
+
+def test_wrong_api_key_names_the_config_key(duckdb_sync: Sync) -> None:
+    result = duckdb_sync.run(check=False, SOURCES__TICKET_TAILOR__API_KEY="sk_wrong_key_123")
+    assert result.returncode != 0
+    assert "sources.ticket_tailor.api_key" in result.stderr
+    assert "SOURCES__TICKET_TAILOR__API_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "sk_wrong_key_123" not in result.stderr + result.stdout
+
+
+def test_missing_api_key_names_the_setting(duckdb_sync: Sync) -> None:
+    env = {k: v for k, v in duckdb_sync.env.items() if k != "SOURCES__TICKET_TAILOR__API_KEY"}
+    result = Sync(env, "duckdb", duckdb_sync.warehouse).run(check=False)
+    assert result.returncode != 0
+    assert "SOURCES__TICKET_TAILOR__API_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_api_says_what_to_check(duckdb_sync: Sync) -> None:
+    result = duckdb_sync.run(
+        check=False,
+        SOURCES__TICKET_TAILOR__BASE_URL="http://127.0.0.1:9",
+        SOURCES__TICKET_TAILOR__MAX_ATTEMPTS="2",
+    )
+    assert result.returncode != 0
+    assert "sources.ticket_tailor.base_url" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_secret_never_appears_in_logs_or_traces(duckdb_sync: Sync, fake, tmp_path) -> None:
+    fake.fault_rate = 0.3
+    fake.fault_kinds = (429, 500, "truncated", "disconnect")
+    duckdb_sync.run(LOG_LEVEL="DEBUG", RUNTIME__LOG_LEVEL="DEBUG")
+    duckdb_sync.run(check=False, LOG_LEVEL="DEBUG", SOURCES__TICKET_TAILOR__MAX_ATTEMPTS="1")
+    fake.fault_rate = 0
+    for output in duckdb_sync.outputs:
+        assert API_KEY not in output.stdout + output.stderr
+    for path in Path(tmp_path / "dlt").rglob("*"):
+        if path.is_file():
+            assert API_KEY.encode() not in path.read_bytes(), f"secret in {path}"
+
+
+def test_full_refresh_rebuilds_from_scratch(duckdb_sync: Sync, fake) -> None:
+    duckdb_sync.run()
+    fake.reset_log()
+    duckdb_sync.run("--full-refresh")
+    assert_matches_fake(duckdb_sync.warehouse, fake)
+    orders_requests = [q for _, path, q in fake.requests if path == "/v1/orders"]
+    assert any("created_at.gte" not in q for q in orders_requests)
+
+
+def _snapshot(warehouse: Warehouse) -> dict[str, str]:
+    tables = {}
+    for table in TABLES:
+        columns = [
+            name
+            for (name,) in warehouse.rows(
+                "select column_name from information_schema.columns where table_schema = "
+                f"'ticket_tailor' and table_name = '{table}' and column_name not like '_dlt%'"
+            )
+        ]
+        rows = warehouse.rows(f"select {', '.join(columns)} from ticket_tailor.{table}")
+        tables[table] = json.dumps(sorted(map(repr, rows)))
+    return tables
+
+
+def _wait_for(condition, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out waiting")
+        time.sleep(0.01)
+
+
+def _quiet_for(fake, seconds: float) -> bool:
+    count = len(fake.requests)
+    time.sleep(seconds)
+    return count > 0 and len(fake.requests) == count
