@@ -15,19 +15,22 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import gc
 import random
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from fakes.server import FakeError, FakeServer, Request, Response
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
 Key = tuple[int, int]
+T = TypeVar("T")
 
 HOUR = 3_600
 DAY = 86_400
@@ -42,6 +45,9 @@ VENUES = ("The Old Mill", "Riverside Hall", "Union Chapel", "The Cellar Bar")
 TICKET_TYPE_NAMES = ("General Admission", "Early Bird", "VIP", "Concession")
 REFERRAL_TAGS = ("website", "newsletter", "facebook", None)
 CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# Nobody answers custom questions, so every record shares one empty list: 300,000 separate ones
+# cost memory and garbage-collector time. Never append to it.
+NO_ANSWERS: list[Any] = []
 
 
 def date_object(unix: int) -> dict[str, Any]:
@@ -93,9 +99,10 @@ class SortedRecords:
         """Splits the records by group_of(record), keeping the order (no sorting needed)."""
         groups: dict[str, SortedRecords] = {}
         for key, record in zip(self.keys, self.items, strict=True):
-            group = groups.get(group_of(record))
+            name = group_of(record)
+            group = groups.get(name)
             if group is None:
-                group = groups[group_of(record)] = SortedRecords()
+                group = groups[name] = SortedRecords()
             group.keys.append(key)
             group.items.append(record)
         return groups
@@ -205,10 +212,31 @@ def _expiry_unix(record: Record) -> int | None:
     return record["expiry"]["unix"] if record["expiry"] else None
 
 
+def _pick(rng: random.Random, options: Sequence[T]) -> T:
+    # random.choice and randint are several times slower: seeding makes about 2M draws
+    return options[int(rng.random() * len(options))]
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    return low + int(rng.random() * (high - low + 1))
+
+
 def _on_the_hour(rng: random.Random, low: int, high: int) -> int:
     """A random whole hour within [low, high] (low itself if there is none)."""
     first = low + (-low % HOUR)
-    return first + HOUR * rng.randint(0, max(0, (high - first) // HOUR))
+    return first + HOUR * _between(rng, 0, max(0, (high - first) // HOUR))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # the cyclic GC would walk the growing heap again and again: seconds at 100,000 orders
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _void(ticket: Record, when: int) -> None:
@@ -306,19 +334,19 @@ class TicketTailorFake(FakeServer):
             raise ValueError("orders need at least one event")
         rng = self.rng
         now, first = self.now, self.now - days * DAY
-        with self.lock:
+        with self.lock, _gc_paused():
             times = []
             for i in range(events):
                 if i < events - upcoming_events:
                     start = _on_the_hour(rng, first, now - DAY - 7 * HOUR)
                 else:
                     start = _on_the_hour(rng, now + 7 * DAY, now + 60 * DAY)
-                created = min(now - 1, start - rng.randint(30 * DAY, 120 * DAY))
-                times.append((created, start, start + rng.randint(2, 6) * HOUR))
+                created = min(now - 1, start - _between(rng, 30 * DAY, 120 * DAY))
+                times.append((created, start, start + _between(rng, 2, 6) * HOUR))
             for created, start, end in sorted(times):  # ids ascend with created_at
                 self._add_event(created, start, end)
 
-            stamps = sorted(rng.randrange(first, now) for _ in range(orders))
+            stamps = sorted(_between(rng, first, now - 1) for _ in range(orders))
             if same_second_every:
                 for i in range(max(1, same_second_every - 1), orders, same_second_every):
                     stamps[i] = stamps[i - 1]
@@ -330,23 +358,26 @@ class TicketTailorFake(FakeServer):
 
             for _ in range(discounts):
                 fixed = rng.random() < 0.5
-                types = [t["id"] for t in rng.choice(list(self.events.values()))["ticket_types"]]
+                event_list = list(self.events.values())
+                types = (
+                    [t["id"] for t in _pick(rng, event_list)["ticket_types"]] if event_list else []
+                )
                 discount = self.add_discount(
                     price=rng.randrange(100, 1001, 50) if fixed else None,
-                    price_percent=None if fixed else rng.choice((5, 10, 20, 50)),
-                    ticket_types=rng.sample(types, rng.randint(0, len(types))),
-                    expires=now + rng.randint(7, 90) * DAY if rng.random() < 0.5 else None,
+                    price_percent=None if fixed else _pick(rng, (5, 10, 20, 50)),
+                    ticket_types=rng.sample(types, _between(rng, 0, len(types))),
+                    expires=now + _between(rng, 7, 90) * DAY if rng.random() < 0.5 else None,
                 )
-                discount["times_redeemed"] = rng.randint(0, discount["max_redemptions"])
+                discount["times_redeemed"] = _between(rng, 0, discount["max_redemptions"])
 
-            for created in sorted(rng.randrange(first, now) for _ in range(vouchers)):
-                expiry = now + rng.randint(30, 365) * DAY if rng.random() < 0.5 else None
+            for created in sorted(_between(rng, first, now - 1) for _ in range(vouchers)):
+                expiry = now + _between(rng, 30, 365) * DAY if rng.random() < 0.5 else None
                 voucher = self._add_voucher(
-                    codes_per_voucher, rng.choice((500, 1000)), expiry, created
+                    codes_per_voucher, _pick(rng, (500, 1000)), expiry, created
                 )
                 for code in self._codes_by_voucher[voucher["id"]].items:
                     if rng.random() < 0.3:
-                        self._use_code(code, rng.randint(created, now - 1))
+                        self._use_code(code, _between(rng, created, now - 1))
 
     def _new_id(self, prefix: str) -> str:
         self._last_id[prefix] = self._last_id.get(prefix, 0) + 1
@@ -364,17 +395,17 @@ class TicketTailorFake(FakeServer):
                 "sort_order": 100 * (g + 1),
                 "ticket_ids": [],
             }
-            for g, name in enumerate(("Standard", "Premium")[: rng.randint(1, 2)])
+            for g, name in enumerate(("Standard", "Premium")[: _between(rng, 1, 2)])
         ]
         types = []
-        for i in range(rng.randint(2, 4)):
+        for i in range(_between(rng, 2, 4)):
             group = groups[i % len(groups)]
-            capacity = rng.choice((10_000, 50_000, 100_000))
+            capacity = _pick(rng, (10_000, 50_000, 100_000))
             ticket_type = {
                 "object": "ticket_type",
                 "id": self._new_id("tt"),
                 "access_code": None,
-                "booking_fee": rng.choice((0, 0, 50, 100)),
+                "booking_fee": _pick(rng, (0, 0, 50, 100)),
                 "description": None,
                 "group_id": group["id"],
                 "max_per_order": 10,
@@ -391,7 +422,7 @@ class TicketTailorFake(FakeServer):
             }
             group["ticket_ids"].append(ticket_type["id"])
             types.append(ticket_type)
-        currency = rng.choice(("gbp", "gbp", "gbp", "eur", "usd"))
+        currency = _pick(rng, ("gbp", "gbp", "gbp", "eur", "usd"))
         image = f"https://images.example.com/events/{num}"
         event = {
             "object": "event",
@@ -404,9 +435,9 @@ class TicketTailorFake(FakeServer):
             "end": date_object(end),
             "hidden": "false",
             "images": {"header": f"{image}/header.jpg", "thumbnail": f"{image}/thumb.jpg"},
-            "name": f"{rng.choice(EVENT_NAMES)} {num}",
+            "name": f"{_pick(rng, EVENT_NAMES)} {num}",
             "online_event": "false",
-            "payment_methods": rng.sample(self._payment_methods, rng.randint(1, 3)),
+            "payment_methods": rng.sample(self._payment_methods, _between(rng, 1, 3)),
             "private": "false",
             "start": date_object(start),
             "status": "published",
@@ -420,7 +451,7 @@ class TicketTailorFake(FakeServer):
             "unavailable": "false",
             "unavailable_status": None,
             "url": f"https://www.tickettailor.com/events/fakeboxoffice/{num}",
-            "venue": {"name": rng.choice(VENUES), "postal_code": f"E{rng.randint(1, 20)} 1AA"},
+            "venue": {"name": _pick(rng, VENUES), "postal_code": f"E{_between(rng, 1, 20)} 1AA"},
         }
         self._summaries[event_id] = {
             "id": event_id,
@@ -444,14 +475,14 @@ class TicketTailorFake(FakeServer):
             i = bisect_right(starts, when)
             next_ones = by_start[i : i + 3]
             on_sale = [event for event in next_ones if event["created_at"] <= when]
-            return self.rng.choice(on_sale or next_ones[:1] or by_start[-1:])
+            return _pick(self.rng, on_sale or next_ones[:1] or by_start[-1:])
 
         return choose
 
     def _add_order(self, event: Record, created_at: int) -> Record:
         rng = self.rng
         order_id = self._new_id("or")
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        first, last = _pick(rng, FIRST_NAMES), _pick(rng, LAST_NAMES)
         email = f"{first}.{last}{_num(order_id)}@example.com".lower()
         code = event["currency"]
         order = {
@@ -459,25 +490,25 @@ class TicketTailorFake(FakeServer):
             "id": order_id,
             "buyer_details": {
                 "address": {
-                    "address_1": f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
+                    "address_1": f"{_between(rng, 1, 200)} {_pick(rng, STREETS)}",
                     "address_2": None,
-                    "address_3": rng.choice(CITIES),
-                    "postal_code": f"N{rng.randint(1, 22)} {rng.randint(1, 9)}AB",
+                    "address_3": _pick(rng, CITIES),
+                    "postal_code": f"N{_between(rng, 1, 22)} {_between(rng, 1, 9)}AB",
                 },
-                "custom_questions": [],
+                "custom_questions": NO_ANSWERS,
                 "email": email,
                 "first_name": first,
                 "last_name": last,
                 "name": f"{first} {last}",
-                "phone": f"07{rng.randrange(10**9):09d}",
+                "phone": f"07{_between(rng, 0, 10**9 - 1):09d}",
             },
             "created_at": created_at,
             "currency": self._currencies.setdefault(code, {"base_multiplier": 100, "code": code}),
             "event_summary": self._summaries[event["id"]],
             "issued_tickets": [],
             "line_items": [],
-            "payment_method": rng.choice(event["payment_methods"]),
-            "referral_tag": rng.choice(REFERRAL_TAGS),
+            "payment_method": _pick(rng, event["payment_methods"]),
+            "referral_tag": _pick(rng, REFERRAL_TAGS),
             "refund_amount": 0,
             "status": "completed",
             "status_message": None,
@@ -487,8 +518,8 @@ class TicketTailorFake(FakeServer):
             "txn_id": f"{rng.getrandbits(40):010X}",
         }
         # 1-3 tickets over one or two ticket types, one line item per type
-        quantity = rng.randint(1, 3)
-        main, other = rng.choice(event["ticket_types"]), rng.choice(event["ticket_types"])
+        quantity = _between(rng, 1, 3)
+        main, other = _pick(rng, event["ticket_types"]), _pick(rng, event["ticket_types"])
         buys = [(main, 1), (other, quantity - 1)] if quantity > 1 and other is not main else []
         for ticket_type, count in buys or [(main, quantity)]:
             value, fee = ticket_type["price"] * count, ticket_type["booking_fee"] * count
@@ -544,7 +575,7 @@ class TicketTailorFake(FakeServer):
             "barcode_url": f"https://www.tickettailor.com/userfiles/cache/barcode/qr/{path}",
             "checked_in": "false",
             "created_at": order["created_at"],
-            "custom_questions": [],
+            "custom_questions": NO_ANSWERS,
             "description": ticket_type["name"],
             "email": buyer["email"],
             "event_id": event_id,
@@ -572,7 +603,7 @@ class TicketTailorFake(FakeServer):
         roll = rng.random()
         if roll < 0.02:
             order["status"] = "cancelled"
-            when = rng.randint(created, latest)
+            when = _between(rng, created, latest)
             for ticket in order["issued_tickets"]:
                 _void(ticket, when)
             return
@@ -580,10 +611,10 @@ class TicketTailorFake(FakeServer):
             order["status"] = "pending"
         for ticket in order["issued_tickets"]:
             if rng.random() < 0.01:
-                _void(ticket, rng.randint(created, latest))
+                _void(ticket, _between(rng, created, latest))
             elif end < self.now and rng.random() < 0.5:
                 ticket["checked_in"] = "true"
-                ticket["updated_at"] = max(created, rng.randint(start, end))
+                ticket["updated_at"] = max(created, _between(rng, start, end))
 
     def _add_voucher(self, codes: int, value: int, expiry: int | None, created_at: int) -> Record:
         voucher_id = self._new_id("vo")

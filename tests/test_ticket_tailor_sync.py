@@ -264,3 +264,38 @@ def _quiet_for(fake, seconds: float) -> bool:
     count = len(fake.requests)
     time.sleep(seconds)
     return count > 0 and len(fake.requests) == count
+
+
+def test_pending_order_that_completes_is_fetched_by_id(duckdb_sync: Sync, fake) -> None:
+    order = min(fake.orders.values(), key=lambda o: o["created_at"])
+    with fake.lock:
+        order["status"] = "pending"
+    duckdb_sync.run()
+    assert duckdb_sync.warehouse.column("orders", "status")[order["id"]] == "pending"
+
+    with fake.lock:
+        order["status"] = "completed"
+    fake.reset_log()
+    duckdb_sync.run()
+
+    assert duckdb_sync.warehouse.column("orders", "status")[order["id"]] == "completed"
+    assert f"/v1/orders/{order['id']}" in [path for _, path, _ in fake.requests]
+
+
+@pytest.mark.parametrize(
+    ("credentials", "expected"),
+    [
+        ("postgresql://postgres@127.0.0.1:5432/test", "DESTINATION__POSTGRES__CREDENTIALS"),
+        ("postgresql://postgres:pw@127.0.0.1:1/test", "could not reach the destination"),
+    ],
+)
+def test_bad_postgres_settings_say_what_to_fix(duckdb_sync: Sync, credentials, expected) -> None:
+    postgres = Sync(
+        {**duckdb_sync.env, "DESTINATION__POSTGRES__CREDENTIALS": credentials},
+        "postgres",
+        duckdb_sync.warehouse,
+    )
+    result = postgres.run(check=False)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
