@@ -95,19 +95,20 @@ def sync_run(name: str, fake: TicketTailorFake, label: str) -> Run:
         "SOURCES__TICKET_TAILOR__API_KEY": API_KEY,
         "SOURCES__TICKET_TAILOR__BASE_URL": fake.url,
     }
-    command = [sys.executable, "-m", "pipelines.sync", "ticket_tailor"]
-    return measure(name, fake, command, env, label, "ticket_tailor")
+    return measure(name, fake, ["pipelines.sync", "ticket_tailor"], env, label, "ticket_tailor")
 
 
 def baseline_run(fake: TicketTailorFake) -> Run:
-    command = [sys.executable, "-m", "bench.baseline", fake.url, API_KEY]
+    command = ["bench.baseline", fake.url, API_KEY]
     return measure("rest_api baseline, full", fake, command, {}, "baseline", "baseline")
 
 
 def measure(
-    name: str, fake: TicketTailorFake, command: list[str], env: dict, label: str, dataset: str
+    name: str, fake: TicketTailorFake, module: list[str], env: dict, label: str, dataset: str
 ) -> Run:
+    """Runs `python -m MODULE ARGS` as its own process and measures it."""
     warehouse = WORK / f"{label}.duckdb"
+    peak_file = WORK / f"{label}.peak_rss"
     env = {
         **os.environ,
         **env,
@@ -119,16 +120,19 @@ def measure(
     fake.reset_log()
     print(f"bench: {name} ...", file=sys.stderr, flush=True)
     started = time.monotonic()
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    process = subprocess.run(
+        [sys.executable, "-m", "bench.peak_rss", str(peak_file), *module],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    _, status, usage = os.wait4(process.pid, 0)
     seconds = time.monotonic() - started
-    if status != 0:
-        raise SystemExit(f"bench: {name} failed:\n{process.stderr.read().decode()[-3000:]}")
+    if process.returncode != 0:
+        raise SystemExit(f"bench: {name} failed:\n{process.stderr[-3000:]}")
     rows = count_rows(warehouse, dataset) - rows_before
-    # ru_maxrss is in kilobytes on Linux
-    return Run(name, seconds, len(fake.requests), rows, usage.ru_maxrss / 1024)
+    return Run(name, seconds, len(fake.requests), rows, float(peak_file.read_text()))
 
 
 def count_rows(warehouse: Path, dataset: str) -> int:
@@ -141,7 +145,7 @@ def count_rows(warehouse: Path, dataset: str) -> int:
             f"where table_schema = '{dataset}' and table_name not like '_dlt%'"
         ).fetchall()
         return sum(
-            con.sql(f'select count(*) from {dataset}."{table}"').fetchone()[0]
+            con.sql(f'select count(*) from {dataset}."{table}"').fetchall()[0][0]
             for (table,) in tables
         )
 

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException, LookupTraces
+from dlt.common.destination import Destination
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from sources.client import RUN_STATS, ApiError, install_secret_filter, redact
 
@@ -39,6 +41,11 @@ class SourceEntry:
 SOURCES = {
     "ticket_tailor": SourceEntry("sources.ticket_tailor", "ticket_tailor_source", ("api_key",)),
 }
+
+DEFAULT_DUCKDB_FILE = "ticketing.duckdb"
+# DuckDB takes 80% of RAM by default; a scheduled sync shares its machine, and DuckDB spills
+# merges to disk beyond this. `destination.duckdb.memory_limit` changes it.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "256MB"
 
 # Parquet loads merge tables into DuckDB ~20x faster than insert statements; Postgres takes
 # CSV through COPY (its parquet path needs the ADBC driver).
@@ -82,7 +89,7 @@ def sync(name: str, destination: str, full_refresh: bool = False) -> LoadInfo | 
     entry = SOURCES[name]
     pipeline = dlt.pipeline(
         pipeline_name=name,
-        destination=destination,
+        destination=_destination(destination),
         dataset_name=name,
         progress=_progress(),
     )
@@ -99,6 +106,20 @@ def sync(name: str, destination: str, full_refresh: bool = False) -> LoadInfo | 
     )
     _print_summary(name, pipeline, time.monotonic() - started)
     return info
+
+
+def _destination(name: str) -> str | Destination:
+    """DuckDB gets its default file and a memory limit; anything else is dlt's to resolve."""
+    if name != "duckdb":
+        return name
+    database = dlt.secrets.get("destination.duckdb.credentials")
+    if database is not None and not isinstance(database, str):
+        return name  # a credentials table in secrets.toml: dlt knows what to do with it
+    memory_limit = dlt.config.get("destination.duckdb.memory_limit") or DEFAULT_DUCKDB_MEMORY_LIMIT
+    credentials = DuckDbCredentials(
+        database or DEFAULT_DUCKDB_FILE, global_config={"memory_limit": memory_limit}
+    )
+    return dlt.destinations.duckdb(credentials=credentials)
 
 
 @contextmanager

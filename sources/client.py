@@ -11,7 +11,6 @@ Secrets never reach an error message; `redact` and `SecretFilter` keep them out 
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import threading
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 logger = logging.getLogger("ticketing.http")
 
@@ -154,11 +154,8 @@ class ApiClient:
         path = parts.path if parts.path.startswith("/") else "/" + parts.path
         return self.base_url + path + (f"?{parts.query}" if parts.query else "")
 
-    def get_json(self, path: str, params: Params | None = None, missing_ok: bool = False) -> Any:
-        """GET a JSON document, retrying what can be retried and pacing by the rate limit.
-
-        With `missing_ok` a 404 returns None: the record was deleted since we last saw it.
-        """
+    def get_json(self, path: str, params: Params | None = None) -> Any:
+        """GET a JSON document, retrying what can be retried and pacing by the rate limit."""
         url = self.url_for(path)
         described = _describe(path, params)
         endpoint = urlsplit(path).path
@@ -177,14 +174,12 @@ class ApiClient:
                 if response.status_code in RETRY_STATUSES:
                     retry_after = _retry_after(response.headers)
                     last_problem = f"HTTP {response.status_code}"
-                elif response.status_code == 404 and missing_ok:
-                    return None
                 elif response.status_code >= 400:
                     raise self._rejected(response, described)
                 else:
                     try:
-                        return response.json()
-                    except (json.JSONDecodeError, UnicodeDecodeError):
+                        return orjson.loads(response.content)
+                    except orjson.JSONDecodeError:
                         last_problem = "a response body that is not complete JSON"
             if retry_after is not None and retry_after > self.retry.retry_after_max:
                 raise ApiUnavailable(
@@ -294,8 +289,8 @@ def _describe(path: str, params: Params | None) -> str:
 
 def _error_detail(response: httpx.Response) -> str:
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         return ""
     message = body.get("message") if isinstance(body, dict) else None
     return f": {redact(str(message))}" if message else ""

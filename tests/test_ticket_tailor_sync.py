@@ -28,6 +28,15 @@ def truth(fake, table: str) -> dict[str, dict]:
     return getattr(fake, table)
 
 
+def order_of_upcoming_event(fake) -> dict:
+    """The oldest order of an event yet to come: its changes are swept every run."""
+    upcoming = {i for i, e in fake.events.items() if e["start"]["unix"] > fake.now + 2 * 86400}
+    return min(
+        (o for o in fake.orders.values() if o["event_summary"]["id"] in upcoming),
+        key=lambda o: o["created_at"],
+    )
+
+
 def assert_matches_fake(warehouse: Warehouse, fake) -> None:
     """Every table holds exactly the fake's records, once each, with their current state."""
     for table in TABLES:
@@ -82,20 +91,22 @@ def test_foreign_keys_and_timestamps_are_columns(sync: Sync, fake) -> None:
 
 
 def test_incremental_run_picks_up_new_and_changed_records(sync: Sync, fake) -> None:
-    now = fake.now
-    active = fake.add_event(start=now - 2 * 3600, end=now + 3600)
-    checked_in_later = fake.add_orders(2, event_id=active["id"], created_at=now - 20 * 86400)
+    now, long_ago = fake.now, fake.now - 40 * 86400  # long before any lookback window
+    doors_open = fake.add_event(start=now - 2 * 3600, end=now + 3600)
+    upcoming = fake.add_event(start=now + 20 * 86400)
+    at_the_door = fake.add_orders(2, event_id=doors_open["id"], created_at=long_ago)
+    booked_early = fake.add_orders(3, event_id=upcoming["id"], created_at=long_ago)
     sync.run()
     assert_matches_fake(sync.warehouse, fake)
 
     newest = max(o["created_at"] for o in fake.orders.values())
     fake.add_orders(3, created_at=newest)  # ties with the cursor's second
-    past = sorted(fake.orders.values(), key=lambda o: o["created_at"])
-    fake.cancel_order(past[0]["id"])  # older than any lookback
-    fake.refund_order(past[-5]["id"], 500)
-    old_ticket = min(fake.issued_tickets.values(), key=lambda t: t["created_at"])
-    fake.void_ticket(old_ticket["id"])
-    fake.check_in(checked_in_later[0]["issued_tickets"][0]["id"])
+    fake.cancel_order(booked_early[0]["id"])
+    fake.void_ticket(booked_early[1]["issued_tickets"][0]["id"])
+    recent = max(fake.orders.values(), key=lambda o: o["created_at"])
+    fake.refund_order(recent["id"], 500)
+    fake.refund_order(at_the_door[1]["id"], 700)
+    fake.check_in(at_the_door[0]["issued_tickets"][0]["id"])
     fake.delete_discount(next(iter(fake.discounts)))
     voucher_id = next(iter(fake.vouchers))
     used = next(c for c in fake.voucher_codes.values() if c["used"] is None)
@@ -131,7 +142,7 @@ def test_fault_storm_ends_exact(sync: Sync, fake) -> None:
     assert fake.faults_served > 0
     assert "retries" in result.stdout
 
-    fake.cancel_order(next(iter(fake.orders)))
+    fake.cancel_order(order_of_upcoming_event(fake)["id"])
     fake.add_orders(5)
     sync.run()
     fake.fault_rate = 0
@@ -142,7 +153,7 @@ def test_failed_run_leaves_warehouse_and_cursors_unchanged(duckdb_sync: Sync, fa
     duckdb_sync.run()
     before = _snapshot(duckdb_sync.warehouse)
     fake.add_orders(5)
-    fake.cancel_order(next(iter(fake.orders)))
+    fake.cancel_order(order_of_upcoming_event(fake)["id"])
 
     fake.fault_rate, fake.fault_kinds = 1.0, (503,)
     result = duckdb_sync.run(check=False, SOURCES__TICKET_TAILOR__MAX_ATTEMPTS="2")
@@ -264,22 +275,6 @@ def _quiet_for(fake, seconds: float) -> bool:
     count = len(fake.requests)
     time.sleep(seconds)
     return count > 0 and len(fake.requests) == count
-
-
-def test_pending_order_that_completes_is_fetched_by_id(duckdb_sync: Sync, fake) -> None:
-    order = min(fake.orders.values(), key=lambda o: o["created_at"])
-    with fake.lock:
-        order["status"] = "pending"
-    duckdb_sync.run()
-    assert duckdb_sync.warehouse.column("orders", "status")[order["id"]] == "pending"
-
-    with fake.lock:
-        order["status"] = "completed"
-    fake.reset_log()
-    duckdb_sync.run()
-
-    assert duckdb_sync.warehouse.column("orders", "status")[order["id"]] == "completed"
-    assert f"/v1/orders/{order['id']}" in [path for _, path, _ in fake.requests]
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 import dlt
 from dlt.sources import DltResource
 
-from sources.client import ApiClient, RetryPolicy
+from sources.client import ApiClient, Params, RetryPolicy
 
 from . import settings
 from .helpers import (
@@ -55,8 +55,23 @@ def ticket_tailor_source(
     box_office = BoxOffice(client, page_size)
     lookback = int(lookback_days * 86400)
 
-    def active_events() -> list[str]:
-        return box_office.active_event_ids(upcoming_event_hours, active_event_days)
+    door_hours, after_days = upcoming_event_hours, active_event_days
+
+    def changed_pages(path: str, sweeps: list[Params]) -> Iterator[list[Record]]:
+        """The created_at walk from the cursor less the lookback, then the sweeps.
+
+        Only the walk moves the cursor: a record created during the run and met by a sweep
+        must not push it past records the walk has not reached.
+        """
+        state = dlt.current.resource_state()
+        newest = state.get("created_at")
+        since = None if newest is None else newest - lookback
+        for page in box_office.pages(path, created_since(since)):
+            newest = _newest(page, newest)
+            yield page
+        for filters in sweeps:
+            yield from box_office.pages(path, filters)
+        state["created_at"] = newest
 
     @dlt.resource(selected=False)
     def event_list() -> Iterator[list[Record]]:
@@ -76,45 +91,28 @@ def ticket_tailor_source(
     def ticket_types(all_events: list[Record]) -> Iterator[list[Record]]:
         yield [row for event in all_events for row in ticket_type_rows(event)]
 
-    @dlt.resource(primary_key="id", write_disposition="merge", columns=_timestamps("orders"))
+    @dlt.resource(
+        primary_key="id",
+        write_disposition="merge",
+        columns=_timestamps("orders"),
+        parallelized=True,
+    )
     def orders() -> Iterator[list[Record]]:
-        """GET /v1/orders: new by created_at, changed by status sweeps and active events."""
-        state = dlt.current.resource_state()
-        newest = state.get("created_at")
-        pending: set[str] = set()
-        for page in _fresh_pages(box_office, settings.ORDERS_PATH, state, lookback):
-            newest = _newest(page, newest)
-            pending.update(o["id"] for o in page if o.get("status") == "pending")
+        """GET /v1/orders: new by created_at, then what changed on current events."""
+        sweeps = box_office.sweeps(settings.ORDER_SWEEP_STATUSES, door_hours, after_days)
+        for page in changed_pages(settings.ORDERS_PATH, sweeps):
             yield [order_row(order) for order in page]
-        sweeps = [{"status": status} for status in settings.ORDER_SWEEP_STATUSES]
-        sweeps += [{"event_id": event_id} for event_id in active_events()]
-        for filters in sweeps:
-            for page in box_office.pages(settings.ORDERS_PATH, filters):
-                pending.update(o["id"] for o in page if o.get("status") == "pending")
-                yield [order_row(order) for order in page]
-        # a pending order that completed has left the pending list: fetch it by id
-        for order_id in sorted(set(state.get("pending", ())) - pending):
-            order = box_office.get_record(f"{settings.ORDERS_PATH}/{order_id}")
-            if order is not None:
-                yield order_row(order)
-        state["pending"] = sorted(pending)
-        state["created_at"] = newest
 
     @dlt.resource(
-        primary_key="id", write_disposition="merge", columns=_timestamps("issued_tickets")
+        primary_key="id",
+        write_disposition="merge",
+        columns=_timestamps("issued_tickets"),
+        parallelized=True,
     )
     def issued_tickets() -> Iterator[list[Record]]:
-        """GET /v1/issued_tickets: new by created_at, voids by status, check-ins by event."""
-        state = dlt.current.resource_state()
-        newest = state.get("created_at")
-        for page in _fresh_pages(box_office, settings.ISSUED_TICKETS_PATH, state, lookback):
-            newest = _newest(page, newest)
-            yield page
-        sweeps = [{"status": status} for status in settings.TICKET_SWEEP_STATUSES]
-        sweeps += [{"event_id": event_id} for event_id in active_events()]
-        for filters in sweeps:
-            yield from box_office.pages(settings.ISSUED_TICKETS_PATH, filters)
-        state["created_at"] = newest
+        """GET /v1/issued_tickets: new by created_at, then what changed on current events."""
+        sweeps = box_office.sweeps(settings.TICKET_SWEEP_STATUSES, door_hours, after_days)
+        yield from changed_pages(settings.ISSUED_TICKETS_PATH, sweeps)
 
     @dlt.resource(primary_key="id", write_disposition="replace", columns=_timestamps("discounts"))
     def discounts() -> Iterator[list[Record]]:
@@ -172,18 +170,6 @@ def ticket_tailor_source(
         vouchers,
         voucher_codes,
     )
-
-
-def _fresh_pages(
-    box_office: BoxOffice, path: str, state: dict, lookback: int
-) -> Iterator[list[Record]]:
-    """The created_at walk: from the newest value loaded, less the lookback window.
-
-    Only this walk moves the cursor: a record created during the run and met by a later sweep
-    must not push it past records this walk has not reached.
-    """
-    newest = state.get("created_at")
-    return box_office.pages(path, created_since(None if newest is None else newest - lookback))
 
 
 def _newest(page: list[Record], newest: int | None) -> int | None:

@@ -47,21 +47,26 @@ class BoxOffice:
             self._events = [e for page in self.pages(settings.EVENTS_PATH) for e in page]
         return self._events
 
-    def active_event_ids(self, upcoming_hours: float, ended_days: float) -> list[str]:
-        """Events about to start, running, or ended recently: when check-ins and refunds happen."""
+    def sweeps(
+        self, statuses: tuple[str, ...], door_hours: float, after_days: float
+    ) -> list[Params]:
+        """Filters that find what changed after loading, on events where changes happen.
+
+        From `door_hours` before an event starts until `after_days` after it ends (door
+        sales, check-ins, refunds) all its records are re-read; before that, only those in the
+        given statuses (cancelled, voided). Long-past events are left alone.
+        """
         now = time.time()
-        active = []
+        filters: list[Params] = []
         for event in self.events():
             start, end = _unix(event.get("start")), _unix(event.get("end"))
-            if start is None:
+            if start is None or now > (end or start) + after_days * 86400:
                 continue
-            if start - upcoming_hours * 3600 <= now <= (end or start) + ended_days * 86400:
-                active.append(event["id"])
-        return active
-
-    def get_record(self, path: str) -> Record | None:
-        """One record by its own URL; None when it no longer exists."""
-        return self.client.get_json(path, missing_ok=True)
+            if now >= start - door_hours * 3600:
+                filters.append({"event_id": event["id"]})
+            else:
+                filters += [{"event_id": event["id"], "status": status} for status in statuses]
+        return filters
 
 
 def created_since(created_at: int | None) -> Params:

@@ -14,8 +14,9 @@ LOOKBACK_DAYS = 3.0
 UPCOMING_EVENT_HOURS = 24.0
 ACTIVE_EVENT_DAYS = 3.0
 
-# Status filters that list the few records that changed state since they were loaded.
-ORDER_SWEEP_STATUSES = ("cancelled", "pending")
+# Before an event is active, these status filters (with its event_id) list the few of its
+# records that changed state since they were loaded.
+ORDER_SWEEP_STATUSES = ("cancelled",)
 TICKET_SWEEP_STATUSES = ("voided",)
 
 EVENTS_PATH = "/v1/events"
