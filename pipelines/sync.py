@@ -45,7 +45,7 @@ SOURCES = {
 DEFAULT_DUCKDB_FILE = "ticketing.duckdb"
 # DuckDB takes 80% of RAM by default; a scheduled sync shares its machine, and DuckDB spills
 # merges to disk beyond this. `destination.duckdb.memory_limit` changes it.
-DEFAULT_DUCKDB_MEMORY_LIMIT = "256MB"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
 
 # Parquet loads merge tables into DuckDB ~20x faster than insert statements; Postgres takes
 # CSV through COPY (its parquet path needs the ADBC driver).
