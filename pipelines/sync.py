@@ -125,7 +125,8 @@ def _destination(name: str) -> str | Destination:
 @contextmanager
 def run_lock(name: str) -> Iterator[None]:
     """Holds an exclusive lock for one pipeline; the OS drops it if the process dies."""
-    lock_dir = Path(dlt.current.run_context().global_dir)
+    # beside the pipelines' state, so that DLT_DATA_DIR separates them
+    lock_dir = Path(dlt.current.run_context().get_data_entity("pipelines"))
     lock_dir.mkdir(parents=True, exist_ok=True)
     with open(lock_dir / f"{name}.sync.lock", "w") as lock_file:
         try:

@@ -6,6 +6,7 @@ each test with its own dlt data dir and DuckDB file or Postgres database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -92,6 +93,7 @@ class Sync:
     destination: str
     warehouse: Warehouse
     outputs: list[subprocess.CompletedProcess] = field(default_factory=list)
+    cwd: Path = ROOT
 
     def command(self, *args: str) -> list[str]:
         return [
@@ -107,7 +109,7 @@ class Sync:
     def run(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
         result = subprocess.run(
             self.command(*args),
-            cwd=ROOT,
+            cwd=self.cwd,
             env={**self.env, **env},
             capture_output=True,
             text=True,
@@ -121,7 +123,7 @@ class Sync:
     def start(self, *args: str, **env: str) -> subprocess.Popen:
         return subprocess.Popen(
             self.command(*args),
-            cwd=ROOT,
+            cwd=self.cwd,
             env={**self.env, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -131,7 +133,8 @@ class Sync:
 
     @staticmethod
     def kill(process: subprocess.Popen) -> None:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # it may have finished first
+            os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
 
 

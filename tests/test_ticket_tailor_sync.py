@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import API_KEY, Sync, Warehouse
+from tests.conftest import API_KEY, ROOT, Sync, Warehouse
 
 TABLES = (
     "events",
@@ -132,7 +132,10 @@ def test_no_change_run_reads_little_and_changes_nothing(duckdb_sync: Sync, fake)
     assert _snapshot(duckdb_sync.warehouse) == snapshot
     paths = [path for _, path, _ in fake.requests]
     assert not any(path.endswith("/codes") for path in paths)
-    assert len(paths) < full_requests / 2
+    # one page per list, the lookback window, and a sweep or two per upcoming or active event
+    assert len(paths) <= 16 < full_requests
+    unfiltered = [q for _, p, q in fake.requests if p == "/v1/orders" and "event_id" not in q]
+    assert unfiltered and all("created_at.gte" in query for query in unfiltered)
 
 
 def test_fault_storm_ends_exact(sync: Sync, fake) -> None:
@@ -275,6 +278,16 @@ def _quiet_for(fake, seconds: float) -> bool:
     count = len(fake.requests)
     time.sleep(seconds)
     return count > 0 and len(fake.requests) == count
+
+
+def test_duckdb_file_defaults_to_ticketing_duckdb_where_run(duckdb_sync: Sync, tmp_path) -> None:
+    env = {k: v for k, v in duckdb_sync.env.items() if k != "DESTINATION__DUCKDB__CREDENTIALS"}
+    env["PYTHONPATH"] = str(ROOT)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    warehouse = Warehouse("duckdb", elsewhere / "ticketing.duckdb")
+    Sync(env, "duckdb", warehouse, cwd=elsewhere).run()
+    assert len(warehouse.ids("orders")) == 400
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,10 @@ How each table stays fresh (README has the guarantees in full):
   so edits and deletions show at once. ticket_types come out of each event's record.
 - orders, issued_tickets: newest-first walks filtered server-side on `created_at`, from the
   newest value loaded minus `lookback_days` (ties in the newest second are re-read, merge keeps
-  one row). State changes that `created_at` cannot show are swept each run: `status` filters
-  (cancelled and pending orders, voided tickets) and every order and ticket of events that are
-  active (starting within `upcoming_event_hours` or ended less than `active_event_days` ago).
+  one row). Changes that `created_at` cannot show are swept each run per event: cancelled
+  orders and voided tickets of upcoming events (`status` + `event_id` filters), and every order
+  and ticket of active events (from `upcoming_event_hours` before the start until
+  `active_event_days` after the end).
 - voucher_codes: re-read for vouchers that are new or whose record changed (codes only change
   with their voucher's counts); codes of a deleted voucher are deleted.
 """
