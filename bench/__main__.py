@@ -100,7 +100,7 @@ def sync_run(name: str, fake: TicketTailorFake, label: str) -> Run:
 
 def baseline_run(fake: TicketTailorFake) -> Run:
     command = ["bench.baseline", fake.url, API_KEY]
-    return measure("rest_api baseline, full", fake, command, {}, "baseline", "baseline")
+    return measure("rest_api baseline, full", fake, command, {}, "rest_api", "baseline")
 
 
 def measure(

@@ -1,7 +1,7 @@
 """`make demo`: the real sync against the bundled fake APIs, into ./demo.duckdb.
 
 Seeds a fake Ticket Tailor box office on loopback, runs a full sync, changes a few things at
-the "API" (new orders, a cancellation, a void, a check-in), runs again incrementally and shows
+the "API" (new orders, a cancellation, a void), runs again incrementally and shows
 what the warehouse holds. Needs no credentials and leaves the real pipelines' state alone.
 """
 
@@ -36,12 +36,18 @@ def main() -> int:
         if sync.main(["ticket_tailor", "--full-refresh"]) != 0:
             return 1
 
-        orders = sorted(fake.orders.values(), key=lambda o: o["created_at"])
+        upcoming = {i for i, e in fake.events.items() if e["start"]["unix"] > fake.now}
+        booked = sorted(
+            (o for o in fake.orders.values() if o["event_summary"]["id"] in upcoming),
+            key=lambda o: o["created_at"],
+        )
         fake.add_orders(25)
-        fake.cancel_order(orders[0]["id"])
-        tickets = fake.issued_tickets
-        fake.void_ticket(next(iter(tickets)))
-        print("\n25 new orders, an old order cancelled, a ticket voided: incremental sync")
+        fake.cancel_order(booked[0]["id"])
+        fake.void_ticket(booked[1]["issued_tickets"][0]["id"])
+        print(
+            "\n25 new orders; for an upcoming event an old order cancelled and a ticket "
+            "voided: incremental sync"
+        )
         if sync.main(["ticket_tailor"]) != 0:
             return 1
 
