@@ -71,7 +71,14 @@ class RequestStats:
     requests: int = 0
     retries: int = 0
     waited_seconds: float = 0.0
-    by_path: dict[str, int] = field(default_factory=dict)
+    # resources read in parallel threads share one client
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, requests: int = 0, retries: int = 0, waited_seconds: float = 0.0) -> None:
+        with self._lock:
+            self.requests += requests
+            self.retries += retries
+            self.waited_seconds += waited_seconds
 
 
 # The stats of the latest client of each source, read by the sync's closing summary.
@@ -141,9 +148,6 @@ class ApiClient:
             follow_redirects=True,
         )
 
-    def close(self) -> None:
-        self._http.close()
-
     def url_for(self, path_or_url: str) -> str:
         """Joins a path, or the path of an absolute link, to the configured base_url.
 
@@ -158,12 +162,10 @@ class ApiClient:
         """GET a JSON document, retrying what can be retried and pacing by the rate limit."""
         url = self.url_for(path)
         described = _describe(path, params)
-        endpoint = urlsplit(path).path
         last_problem = ""
         for attempt in range(self.retry.max_attempts):
             self._wait(self.pacer.wait_time())
-            self.stats.requests += 1
-            self.stats.by_path[endpoint] = self.stats.by_path.get(endpoint, 0) + 1
+            self.stats.add(requests=1)
             retry_after = None
             try:
                 response = self._http.get(url, params=params)
@@ -188,7 +190,7 @@ class ApiClient:
                     "with the vendor."
                 )
             if attempt + 1 < self.retry.max_attempts:
-                self.stats.retries += 1
+                self.stats.add(retries=1)
                 delay = self.retry.delay(attempt, retry_after)
                 logger.warning(
                     "%s: %s on %s; retry %d/%d in %.1f s",
@@ -227,7 +229,7 @@ class ApiClient:
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
-            self.stats.waited_seconds += seconds
+            self.stats.add(waited_seconds=seconds)
             self._sleep(seconds)
 
     def _rejected(self, response: httpx.Response, described: str) -> ApiError:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -235,7 +236,9 @@ def _start_throwaway_postgres() -> tuple[str, callable] | None:
             return None
         prefix = ["runuser", "-u", "postgres", "--"]
         shutil.chown(data, "postgres")
-    port = 55432
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     subprocess.run(
         [*prefix, initdb, "-D", str(data / "db"), "-U", "postgres", "-A", "trust"],
         check=True,

@@ -56,8 +56,6 @@ def ticket_tailor_source(
     box_office = BoxOffice(client, page_size)
     lookback = int(lookback_days * 86400)
 
-    door_hours, after_days = upcoming_event_hours, active_event_days
-
     def changed_pages(path: str, sweeps: list[Params]) -> Iterator[list[Record]]:
         """The created_at walk from the cursor less the lookback, then the sweeps.
 
@@ -100,7 +98,9 @@ def ticket_tailor_source(
     )
     def orders() -> Iterator[list[Record]]:
         """GET /v1/orders: new by created_at, then what changed on current events."""
-        sweeps = box_office.sweeps(settings.ORDER_SWEEP_STATUSES, door_hours, after_days)
+        sweeps = box_office.sweeps(
+            settings.ORDER_SWEEP_STATUSES, upcoming_event_hours, active_event_days
+        )
         for page in changed_pages(settings.ORDERS_PATH, sweeps):
             yield [order_row(order) for order in page]
 
@@ -112,7 +112,9 @@ def ticket_tailor_source(
     )
     def issued_tickets() -> Iterator[list[Record]]:
         """GET /v1/issued_tickets: new by created_at, then what changed on current events."""
-        sweeps = box_office.sweeps(settings.TICKET_SWEEP_STATUSES, door_hours, after_days)
+        sweeps = box_office.sweeps(
+            settings.TICKET_SWEEP_STATUSES, upcoming_event_hours, active_event_days
+        )
         yield from changed_pages(settings.ISSUED_TICKETS_PATH, sweeps)
 
     @dlt.resource(primary_key="id", write_disposition="replace", columns=_timestamps("discounts"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,8 @@ class BoxOffice:
         self.client = client
         self.page_size = page_size
         self._events: list[Record] | None = None
+        # orders and issued_tickets are read in parallel threads and both need the events
+        self._events_lock = threading.Lock()
 
     def pages(self, path: str, filters: Params | None = None) -> Iterator[list[Record]]:
         """Walks a newest-first list page by page.
@@ -43,9 +46,10 @@ class BoxOffice:
         return {**params, "starting_after": data[-1]["id"]}
 
     def events(self) -> list[Record]:
-        if self._events is None:
-            self._events = [e for page in self.pages(settings.EVENTS_PATH) for e in page]
-        return self._events
+        with self._events_lock:
+            if self._events is None:
+                self._events = [e for page in self.pages(settings.EVENTS_PATH) for e in page]
+            return self._events
 
     def sweeps(
         self, statuses: tuple[str, ...], door_hours: float, after_days: float
