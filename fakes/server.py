@@ -10,7 +10,6 @@ change data: a "truncated" fault cuts the real GET response in half.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import random
 import re
@@ -27,6 +26,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import orjson
 
 # an HTTP error status, or one of FAULT_KINDS
 Fault = int | str
@@ -172,7 +173,7 @@ class FakeServer:
             response = self._respond(request, limited, fault)
             payload = response.body
             if not isinstance(payload, bytes):
-                payload = json.dumps(payload, separators=(",", ":")).encode()
+                payload = orjson.dumps(payload)
         if fault == "truncated":
             payload = payload[: len(payload) // 2]
         headers = {"Content-Type": "application/json", **headers, **response.headers}

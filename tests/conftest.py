@@ -47,8 +47,7 @@ def fake() -> Iterator[TicketTailorFake]:
         vouchers=3,
         codes_per_voucher=12,
     )
-    with box_office.serve() as base_url:
-        box_office.base_url = base_url
+    with box_office.serve():
         yield box_office
 
 
@@ -159,7 +158,7 @@ def destination(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def sync(request, fake, tmp_path, destination) -> Sync:
-    env = sync_env(tmp_path, fake.base_url)
+    env = sync_env(tmp_path, fake.url)
     dsn = None
     if destination == "postgres":
         dsn = request.getfixturevalue("postgres_database")
@@ -170,7 +169,7 @@ def sync(request, fake, tmp_path, destination) -> Sync:
 @pytest.fixture
 def duckdb_sync(fake, tmp_path) -> Sync:
     """For behaviour that does not depend on the destination."""
-    env = sync_env(tmp_path, fake.base_url)
+    env = sync_env(tmp_path, fake.url)
     return Sync(env, "duckdb", Warehouse("duckdb", tmp_path / "warehouse.duckdb"))
 
 
