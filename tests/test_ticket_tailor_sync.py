@@ -307,3 +307,14 @@ def test_bad_postgres_settings_say_what_to_fix(duckdb_sync: Sync, credentials, e
     assert result.returncode != 0
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_switching_to_an_empty_destination_loads_everything(
+    duckdb_sync: Sync, fake, postgres_database: str
+) -> None:
+    duckdb_sync.run()
+    env = {**duckdb_sync.env, "DESTINATION__POSTGRES__CREDENTIALS": postgres_database}
+    postgres = Sync(env, "postgres", Warehouse("postgres", Path(), postgres_database))
+    postgres.run()
+    assert_matches_fake(postgres.warehouse, fake)
