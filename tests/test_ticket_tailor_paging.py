@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
+
 from fakes.server import FakeServer, Response
-from sources.client import ApiClient
+from sources.client import ApiClient, ApiError
 from sources.ticket_tailor.helpers import BoxOffice
 from tests.conftest import Sync, Warehouse, sync_env
 
@@ -59,6 +61,12 @@ def test_paging_without_links_stops_on_a_short_page() -> None:
 def test_paging_stops_on_an_empty_page() -> None:
     walked, queries = walk([{"data": [], "links": {"next": "/v1/orders?starting_after=x"}}], {})
     assert walked == [] and len(queries) == 1
+
+
+def test_paging_refuses_to_loop_on_an_api_that_ignores_the_cursor() -> None:
+    same = {"data": [{"id": "or_9"}, {"id": "or_8"}], "links": {"next": "/v1/orders?x"}}
+    with pytest.raises(ApiError, match="paging would never end"):
+        walk([same, same, same], {})
 
 
 class VendorExamples(FakeServer):

@@ -43,7 +43,14 @@ class BoxOffice:
                 return None
         elif len(data) < params["limit"]:
             return None
-        return {**params, "starting_after": data[-1]["id"]}
+        last_id = data[-1]["id"]
+        if last_id == params.get("starting_after"):
+            raise ApiError(
+                f"ticket_tailor: the API answered starting_after={last_id} with that same "
+                "record again, so paging would never end. Check that "
+                "`sources.ticket_tailor.base_url` points at the Ticket Tailor API."
+            )
+        return {**params, "starting_after": last_id}
 
     def events(self) -> list[Record]:
         with self._events_lock:
