@@ -318,3 +318,12 @@ def test_switching_to_an_empty_destination_loads_everything(
     postgres = Sync(env, "postgres", Warehouse("postgres", Path(), postgres_database))
     postgres.run()
     assert_matches_fake(postgres.warehouse, fake)
+
+
+def test_sync_slows_down_instead_of_hitting_the_rate_limit(duckdb_sync: Sync, fake) -> None:
+    fake.rate_limit, fake.rate_window = 12, 2
+    fake.reset_rate_limit()
+    result = duckdb_sync.run()
+    assert "retries 0," in result.stdout  # no request was refused with a 429
+    assert len(fake.requests) > fake.rate_limit  # it needed more than one window
+    assert_matches_fake(duckdb_sync.warehouse, fake)
