@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -327,3 +329,23 @@ def test_sync_slows_down_instead_of_hitting_the_rate_limit(duckdb_sync: Sync, fa
     assert "retries 0," in result.stdout  # no request was refused with a 429
     assert len(fake.requests) > fake.rate_limit  # it needed more than one window
     assert_matches_fake(duckdb_sync.warehouse, fake)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bars_on_a_terminal_plain_lines_otherwise(duckdb_sync: Sync, monkeypatch) -> None:
+    from pipelines import sync
+
+    plain = duckdb_sync.run()
+    assert "it/s" not in plain.stderr  # cron logs get no bar redraws
+
+    for key, value in duckdb_sync.env.items():
+        monkeypatch.setenv(key, value)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert sync.main(["ticket_tailor"]) == 0
+    assert "Extract ticket_tailor" in terminal.getvalue()
+    assert "it/s" in terminal.getvalue()
