@@ -9,6 +9,7 @@ Ticket Tailor: a full sync, a no-change incremental run, dlt's generic rest_api 
 TicketSource: a full sync and a no-change run at `--dates` dates, a full sync at `--scale`
 times the data (memory growth), and a full sync of a small account with 50 ms latency on every
 request, whose extract time is compared with requests x latency / concurrency.
+KorusTicket: a full sync and a no-change run (catalog interval not due) at `--korus-orders`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from fakes.korusticket import KorusTicketFake
 from fakes.server import FakeServer
 from fakes.ticket_tailor import TicketTailorFake
 from fakes.ticketsource import TicketSourceFake
@@ -36,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".bench"
 API_KEY = "sk_bench_0000_not_a_real_key"
 TICKETSOURCE_KEY = "skl-bench-0000-not-a-real-key"
+KORUS_ID, KORUS_SECRET = "korus-bench-client", "korus-bench-secret-not-real"
 # requests that fan out from a parent: venues, dates, bookings, seats, notes
 CHILD_PATH = re.compile(r"/(events|dates|bookings|customers)/[^/]+/\w+")
 LATENCY = 0.05
@@ -58,11 +61,14 @@ class Run:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--source", choices=("all", "ticket_tailor", "ticketsource"), default="all")
+    parser.add_argument(
+        "--source", choices=("all", "ticket_tailor", "ticketsource", "korusticket"), default="all"
+    )
     parser.add_argument("--orders", type=int, default=100_000, help="Ticket Tailor orders")
     parser.add_argument("--no-baseline", action="store_true", help="skip the rest_api run")
     parser.add_argument("--dates", type=int, default=2_000, help="TicketSource dates")
     parser.add_argument("--scale", type=int, default=10, help="TicketSource memory growth run")
+    parser.add_argument("--korus-orders", type=int, default=10_000, help="KorusTicket orders")
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
@@ -70,6 +76,8 @@ def main() -> int:
         bench_ticket_tailor(args.orders, baseline=not args.no_baseline)
     if args.source in ("all", "ticketsource"):
         bench_ticketsource(args.dates, args.scale)
+    if args.source in ("all", "korusticket"):
+        bench_korusticket(args.korus_orders)
     return 0
 
 
@@ -129,6 +137,17 @@ def bench_ticketsource(dates: int, scale: int) -> None:
     )
 
 
+def bench_korusticket(orders: int) -> None:
+    with served(korusticket_fake(orders)) as fake:
+        full = sync_run("full sync", fake, "korusticket", "korus")
+        full_tokens = fake.token_requests
+        no_change = sync_run("no-change run", fake, "korusticket", "korus")
+        tokens = fake.token_requests - full_tokens
+    print_runs(f"KorusTicket, {orders:,} orders", [full, no_change])
+    print(f"token requests: full {full_tokens}, no-change {tokens}")
+    report("no-change requests / full-sync requests", no_change.requests / full.requests, 0.05)
+
+
 def ticket_tailor_fake(orders: int) -> TicketTailorFake:
     fake = TicketTailorFake(api_key=API_KEY, seed=42)
     fake.seed_data(orders=orders, events=50, upcoming_events=5, days=365)
@@ -148,6 +167,13 @@ def ticketsource_fake(dates: int) -> TicketSourceFake:
     return fake
 
 
+def korusticket_fake(orders: int) -> KorusTicketFake:
+    """One catalog; orders over 90 days, a fifth as many reservations."""
+    fake = KorusTicketFake(client_id=KORUS_ID, client_secret=KORUS_SECRET, seed=42)
+    fake.seed_data(orders=orders, reservations=orders // 5, days=90)
+    return fake
+
+
 @contextmanager
 def served(fake: FakeServer) -> Iterator[FakeServer]:
     with fake.serve():
@@ -156,8 +182,12 @@ def served(fake: FakeServer) -> Iterator[FakeServer]:
 
 def sync_run(name: str, fake: FakeServer, source: str, label: str) -> Run:
     prefix = f"SOURCES__{source.upper()}__"
-    key = TICKETSOURCE_KEY if source == "ticketsource" else API_KEY
-    env = {f"{prefix}API_KEY": key, f"{prefix}BASE_URL": fake.url}
+    env = {f"{prefix}BASE_URL": fake.url}
+    if source == "korusticket":
+        env[f"{prefix}CLIENT_ID"], env[f"{prefix}CLIENT_SECRET"] = KORUS_ID, KORUS_SECRET
+        env[f"{prefix}TOKEN_URL"] = fake.url + fake.token_path
+    else:
+        env[f"{prefix}API_KEY"] = TICKETSOURCE_KEY if source == "ticketsource" else API_KEY
     return measure(name, fake, ["pipelines.sync", source], env, label, source)
 
 

@@ -1,9 +1,10 @@
 """`make demo`: the real syncs against the bundled fake APIs, into ./demo.duckdb.
 
-Seeds a fake Ticket Tailor box office and a fake TicketSource account on loopback, runs a full
-sync of each, changes a few things at the "APIs" (new orders and bookings, a cancellation, a
-void, a refund, an edited customer), runs again incrementally and shows what the warehouse
-holds. Needs no credentials and leaves the real pipelines' state alone.
+Seeds a fake Ticket Tailor box office, TicketSource account and KorusTicket account on loopback,
+runs a full sync of each, changes a few things at the "APIs" (new orders and bookings,
+cancellations, a void, a refund, an edited customer, an expired reservation), runs again
+incrementally and shows what the warehouse holds. Needs no credentials and leaves the real
+pipelines' state alone.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from fakes.korusticket import KorusTicketFake
 from fakes.ticket_tailor import TicketTailorFake
 from fakes.ticketsource import TicketSourceFake, iso
 from pipelines import sync
@@ -23,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE = ROOT / "demo.duckdb"
 DEMO_KEY = "sk_demo_0000_not_a_real_key"
 TICKETSOURCE_DEMO_KEY = "skl-demo-0000-not-a-real-key"
+KORUS_DEMO_ID, KORUS_DEMO_SECRET = "korus-demo-client", "korus-demo-secret-not-real"
 
 
 def main() -> int:
@@ -31,7 +34,7 @@ def main() -> int:
         DESTINATION__DUCKDB__CREDENTIALS=str(WAREHOUSE),
         DLT_DATA_DIR=str(ROOT / ".demo"),
     )
-    if demo_ticket_tailor() != 0 or demo_ticketsource() != 0:
+    if demo_ticket_tailor() != 0 or demo_ticketsource() != 0 or demo_korusticket() != 0:
         return 1
     with duckdb.connect(str(WAREHOUSE), read_only=True) as con:
         print("\nwhat the warehouse holds (demo.duckdb):")
@@ -52,6 +55,10 @@ def main() -> int:
             "join ticketsource.bookings b on b.date_id = d.id "
             "join ticketsource.seats s on s.booking_id = b.id "
             "group by e.name order by seats desc limit 5"
+        ).show()
+        con.sql(
+            "select status, count(*) as orders, sum(total_amount_incl_tax) as revenue "
+            "from korusticket.orders group by status order by status"
         ).show()
     return 0
 
@@ -107,6 +114,32 @@ def demo_ticketsource() -> int:
             "incremental sync (only what may have changed is re-read)"
         )
         return sync.main(["ticketsource"])
+
+
+def demo_korusticket() -> int:
+    fake = KorusTicketFake(client_id=KORUS_DEMO_ID, client_secret=KORUS_DEMO_SECRET, seed=1)
+    fake.seed_data(orders=2000, reservations=300, days=60)
+    with fake.serve() as base_url:
+        os.environ.update(
+            SOURCES__KORUSTICKET__CLIENT_ID=KORUS_DEMO_ID,
+            SOURCES__KORUSTICKET__CLIENT_SECRET=KORUS_DEMO_SECRET,
+            SOURCES__KORUSTICKET__BASE_URL=base_url,
+            SOURCES__KORUSTICKET__TOKEN_URL=base_url + fake.token_path,
+        )
+        print(f"\nfake KorusTicket at {base_url}: full sync", flush=True)
+        if sync.main(["korusticket", "--full-refresh"]) != 0:
+            return 1
+
+        latest = max(fake.orders.values(), key=lambda o: o["createdAt"])
+        fake.add_orders(10)
+        fake.cancel_order(latest["id"])
+        holding = [r for r in fake.reservations.values() if not r["expired"]]
+        if holding:
+            fake.expire_reservation(holding[0]["id"])
+        print(
+            "\n10 new orders, the latest old one cancelled, a reservation expired: incremental sync"
+        )
+        return sync.main(["korusticket"])
 
 
 if __name__ == "__main__":

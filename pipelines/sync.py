@@ -41,6 +41,9 @@ class SourceEntry:
 SOURCES = {
     "ticket_tailor": SourceEntry("sources.ticket_tailor", "ticket_tailor_source", ("api_key",)),
     "ticketsource": SourceEntry("sources.ticketsource", "ticketsource_source", ("api_key",)),
+    "korusticket": SourceEntry(
+        "sources.korusticket", "korusticket_source", ("client_id", "client_secret")
+    ),
 }
 
 DEFAULT_DUCKDB_FILE = "ticketing.duckdb"

@@ -1,13 +1,13 @@
 """HTTP for every source: auth, timeouts, paging, retries, rate-limit pacing and clear errors.
 
-Each source builds one client per run: `ApiClient` (blocking) or `AsyncApiClient` (for fan-outs,
-with a cap on requests in flight). A request is retried on 429, 5xx, connection errors and
-bodies that are not complete JSON, waiting for `Retry-After` when the API sends it and otherwise
-for a capped exponential backoff with full jitter; a 429 holds back every request of the client.
-The API's rate-limit headers slow the client down before the API starts refusing. Errors that
-retrying cannot fix raise `ApiError` subclasses whose message names the config key or request to
-check.
-Secrets never reach an error message; `redact` and `SecretFilter` keep them out of logs too.
+Each source builds one `ApiClient` per run; a source that fans out wraps it in `AsyncApiClient`
+(its requests as awaitables, on a capped number of threads) and reads parents with `fan_out`.
+A request is retried on 429, 5xx, connection errors and bodies that are not complete JSON,
+waiting for `Retry-After` when the API sends it and otherwise for a capped exponential backoff
+with full jitter; a 429 holds back every request of the client. The API's rate-limit headers
+slow the client down before the API starts refusing. Errors that retrying cannot fix raise
+`ApiError` subclasses whose message names the config key or request to check. Secrets never
+reach an error message; `redact` and `SecretFilter` keep them out of logs too.
 """
 
 from __future__ import annotations
@@ -157,6 +157,89 @@ class RateLimitPacer:
 
     def _interval(self, until_reset: float | None) -> float:
         return 0.0 if until_reset is None else until_reset / max(1, self._remaining or 0)
+
+
+class TokenUnavailable(httpx.TransportError):
+    """The token endpoint failed in a way worth retrying (5xx, 429, a broken body): to the
+    request that needed the token this is a transport failure, and is retried like one."""
+
+
+class ClientCredentials(httpx.Auth):
+    """OAuth2 client credentials: fetches a bearer token, reuses it, renews it shortly before it
+    expires and once more when the API answers 401 (a token revoked or expired early).
+
+    The token is registered with SecretFilter as soon as it arrives, so it never reaches a log.
+    """
+
+    requires_response_body = True
+    # renew this long before expiry, so that no request leaves with a token about to die
+    renew_before_seconds = 60.0
+
+    def __init__(
+        self,
+        source: str,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        credential_keys: tuple[str, ...] = ("client_id", "client_secret"),
+    ) -> None:
+        self.source = source
+        self.token_url = token_url
+        self.credential_keys = credential_keys
+        self.token_requests = 0
+        self._form = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+        self._token: str | None = None
+        self._expires_at = 0.0
+        # threads share the token: one renews, the others wait for it
+        self._lock = threading.Lock()
+        SecretFilter.register(client_secret)
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        yield from self._renew(if_older_than=None)
+        used = self._token
+        request.headers["Authorization"] = f"Bearer {used}"
+        response = yield request
+        if response.status_code == 401:
+            yield from self._renew(if_older_than=used)
+            request.headers["Authorization"] = f"Bearer {self._token}"
+            yield request
+
+    def _renew(self, if_older_than: str | None) -> Iterator[httpx.Request]:
+        """Fetches a token when there is none, it is about to expire, or (after a 401) it is
+        still the one the API refused."""
+        with self._lock:
+            refused = if_older_than is not None and self._token == if_older_than
+            if not refused and self._token and time.monotonic() < self._expires_at:
+                return
+            self.token_requests += 1
+            response = yield httpx.Request("POST", self.token_url, data=self._form)
+            self._token, lifetime = self._read_token(response)
+            self._expires_at = time.monotonic() + max(0.0, lifetime - self.renew_before_seconds)
+
+    def _read_token(self, response: httpx.Response) -> tuple[str, float]:
+        status = response.status_code
+        if status in (400, 401, 403):
+            keys = " and ".join(f"`sources.{self.source}.{key}`" for key in self.credential_keys)
+            raise CredentialsError(
+                f"{self.source}: the token endpoint {self.token_url} refused our client "
+                f"credentials (HTTP {status}{_oauth_error(response)}). Check {keys} in "
+                f".dlt/secrets.toml, and `sources.{self.source}.token_url`."
+            )
+        if status >= 400:
+            raise TokenUnavailable(f"HTTP {status} from the token endpoint {self.token_url}")
+        try:
+            body = orjson.loads(response.content)
+            token, lifetime = str(body["access_token"]), float(body.get("expires_in", 300))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise TokenUnavailable(
+                f"an answer without an access token from {self.token_url}"
+            ) from None
+        SecretFilter.register(token)
+        return token, lifetime
 
 
 @dataclass
@@ -407,15 +490,25 @@ def _transport_failure(exc: httpx.TransportError) -> _Failure:
     return _Failure(f"{type(exc).__name__}: {redact(str(exc)) or 'no response'}")
 
 
+def _oauth_error(response: httpx.Response) -> str:
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return ""
+    if not isinstance(body, dict) or "error" not in body:
+        return ""
+    return f": {redact(str(body['error']))}"
+
+
 def _error_detail(response: httpx.Response) -> str:
-    """The API's own words: `message` (Ticket Tailor) or JSON:API `errors[].detail`."""
+    """The API's own words: `message`, API Platform's `detail` or JSON:API `errors[].detail`."""
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
         return ""
     if not isinstance(body, dict):
         return ""
-    message = body.get("message")
+    message = body.get("message") or body.get("detail")
     errors = body.get("errors")
     if not message and isinstance(errors, list) and errors and isinstance(errors[0], dict):
         message = errors[0].get("detail") or errors[0].get("title")

@@ -25,12 +25,14 @@ import duckdb
 import psycopg2
 import pytest
 
+from fakes.korusticket import KorusTicketFake
 from fakes.ticket_tailor import TicketTailorFake
 from fakes.ticketsource import TicketSourceFake
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "sk_9000_9000_T3stS3cretKeyDoNotLeak"
 TICKETSOURCE_KEY = "skl-T3stS3cretKeyDoNotLeak9000"
+KORUS_ID, KORUS_SECRET = "korus-test-client", "korus-S3cretDoNotLeak-9000"
 # trust auth ignores the password, but dlt insists on one
 DEFAULT_POSTGRES = "postgresql://postgres:postgres@127.0.0.1:5432/test"
 # a fixed "now" keeps the seeded box office identical run after run
@@ -59,6 +61,15 @@ def ticketsource() -> Iterator[TicketSourceFake]:
     """A small TicketSource account: 12 events of 6 dates, past and upcoming, on loopback."""
     account = TicketSourceFake(api_key=TICKETSOURCE_KEY, seed=11)
     account.seed_data(events=12, dates_per_event=6, bookings_per_date=4, past_days=120)
+    with account.serve():
+        yield account
+
+
+@pytest.fixture
+def korusticket() -> Iterator[KorusTicketFake]:
+    """A small KorusTicket account: one catalog, 300 orders and 60 reservations over 30 days."""
+    account = KorusTicketFake(client_id=KORUS_ID, client_secret=KORUS_SECRET, seed=5)
+    account.seed_data(orders=300, reservations=60, days=30)
     with account.serve():
         yield account
 
@@ -185,19 +196,22 @@ class Sync:
 
 
 def sync_env(
-    tmp_path: Path, base_url: str, source: str = "ticket_tailor", api_key: str = API_KEY
+    tmp_path: Path, base_url: str, source: str = "ticket_tailor", **settings: str
 ) -> dict[str, str]:
+    """The environment of a test's sync: its own state and DuckDB file, the source's settings
+    (`api_key` = API_KEY unless others are given) and quick retries."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION__"))}
     prefix = f"SOURCES__{source.upper()}__"
+    settings = {
+        "base_url": base_url,
+        "backoff_seconds": "0.01",
+        **(settings or {"api_key": API_KEY}),
+    }
+    env.update({f"{prefix}{key.upper()}": value for key, value in settings.items()})
     env.update(
-        {
-            "DLT_DATA_DIR": str(tmp_path / "dlt"),
-            "DESTINATION__DUCKDB__CREDENTIALS": str(tmp_path / "warehouse.duckdb"),
-            f"{prefix}API_KEY": api_key,
-            f"{prefix}BASE_URL": base_url,
-            f"{prefix}BACKOFF_SECONDS": "0.01",
-            "RUNTIME__DLTHUB_TELEMETRY": "false",
-        }
+        DLT_DATA_DIR=str(tmp_path / "dlt"),
+        DESTINATION__DUCKDB__CREDENTIALS=str(tmp_path / "warehouse.duckdb"),
+        RUNTIME__DLTHUB_TELEMETRY="false",
     )
     return env
 
@@ -224,24 +238,58 @@ def duckdb_sync(fake, tmp_path) -> Sync:
     return Sync(env, "duckdb", Warehouse("duckdb", tmp_path / "warehouse.duckdb"))
 
 
-def ticketsource_sync(tmp_path: Path, url: str, destination: str, dsn: str | None = None) -> Sync:
-    env = sync_env(tmp_path, url, "ticketsource", TICKETSOURCE_KEY)
+def source_sync(
+    tmp_path: Path, source: str, destination: str, dsn: str | None, url: str, **settings: str
+) -> Sync:
+    env = sync_env(tmp_path, url, source, **settings)
     if dsn:
         env["DESTINATION__POSTGRES__CREDENTIALS"] = dsn
-    warehouse = Warehouse(destination, tmp_path / "warehouse.duckdb", dsn, "ticketsource")
-    return Sync(env, destination, warehouse, source="ticketsource")
+    warehouse = Warehouse(destination, tmp_path / "warehouse.duckdb", dsn, source)
+    return Sync(env, destination, warehouse, source=source)
+
+
+def _dsn(request: pytest.FixtureRequest, destination: str) -> str | None:
+    return request.getfixturevalue("postgres_database") if destination == "postgres" else None
 
 
 @pytest.fixture
 def ts_sync(request, ticketsource, tmp_path, destination) -> Sync:
     """The TicketSource sync against the `ticketsource` fake, into each destination."""
-    dsn = request.getfixturevalue("postgres_database") if destination == "postgres" else None
-    return ticketsource_sync(tmp_path, ticketsource.url, destination, dsn)
+    dsn = _dsn(request, destination)
+    return source_sync(
+        tmp_path, "ticketsource", destination, dsn, ticketsource.url, api_key=TICKETSOURCE_KEY
+    )
 
 
 @pytest.fixture
 def ts_duckdb_sync(ticketsource, tmp_path) -> Sync:
-    return ticketsource_sync(tmp_path, ticketsource.url, "duckdb")
+    return source_sync(
+        tmp_path, "ticketsource", "duckdb", None, ticketsource.url, api_key=TICKETSOURCE_KEY
+    )
+
+
+def korusticket_sync(tmp_path: Path, fake: KorusTicketFake, destination: str, dsn: str | None):
+    return source_sync(
+        tmp_path,
+        "korusticket",
+        destination,
+        dsn,
+        fake.url,
+        client_id=KORUS_ID,
+        client_secret=KORUS_SECRET,
+        token_url=fake.url + fake.token_path,
+    )
+
+
+@pytest.fixture
+def kt_sync(request, korusticket, tmp_path, destination) -> Sync:
+    """The KorusTicket sync against the `korusticket` fake, into each destination."""
+    return korusticket_sync(tmp_path, korusticket, destination, _dsn(request, destination))
+
+
+@pytest.fixture
+def kt_duckdb_sync(korusticket, tmp_path) -> Sync:
+    return korusticket_sync(tmp_path, korusticket, "duckdb", None)
 
 
 @pytest.fixture(scope="session")

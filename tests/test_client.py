@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 
@@ -12,11 +13,13 @@ from fakes.server import FakeServer, Response
 from sources.client import (
     ApiClient,
     ApiUnavailable,
+    AsyncApiClient,
     CredentialsError,
     RateLimitPacer,
     RequestRejected,
     RetryPolicy,
     SecretFilter,
+    fan_out,
 )
 
 SECRET = "sk_client_test_secret_value"
@@ -161,3 +164,33 @@ def test_secrets_are_redacted_from_log_records() -> None:
         log.removeHandler(handler)
     assert SECRET not in stream.getvalue()
     assert "key was ***" in stream.getvalue()
+
+
+def test_fan_out_keeps_its_window_and_yields_every_result() -> None:
+    in_flight = peak = 0
+
+    async def fetch(n: int) -> int:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.001 * (n % 3))
+        in_flight -= 1
+        return n
+
+    async def collect() -> list[int]:
+        return [n async for n in fan_out(range(50), fetch, window=4)]
+
+    assert sorted(asyncio.run(collect())) == list(range(50))
+    assert peak == 4
+
+
+def test_async_client_caps_the_requests_in_flight(server) -> None:
+    server.latency = 0.02
+    client, _ = client_for(server)
+    api = AsyncApiClient(client, concurrency=3)
+
+    async def many() -> list:
+        return await asyncio.gather(*[api.get_json("/items") for _ in range(12)])
+
+    assert asyncio.run(many()) == [{"data": [1, 2, 3]}] * 12
+    assert server.peak_in_flight == 3

@@ -1,0 +1,208 @@
+"""End to end: the sync CLI over real HTTP to the fake KorusTicket, into DuckDB and Postgres."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import KORUS_SECRET, Sync, Warehouse, quiet_for, snapshot, wait_for
+
+TABLES = (
+    "catalogs",
+    "product_bases",
+    "products",
+    "offers",
+    "orders",
+    "order_documents",
+    "reservations",
+)
+TRUTH = {"order_documents": "documents"}
+CATALOG_TABLES = ("catalogs", "product_bases", "products", "offers")
+
+
+def truth(fake, table: str) -> dict[str, dict]:
+    return getattr(fake, TRUTH.get(table, table))
+
+
+def iri_id(iri: str | None) -> str | None:
+    return iri.rsplit("/", 1)[1] if iri else None
+
+
+def assert_matches_fake(warehouse: Warehouse, fake) -> None:
+    """Every table holds exactly the API's records, once each, with current values."""
+    for table in TABLES:
+        ids = warehouse.ids(table)
+        assert len(ids) == len(set(ids)), f"{table} has duplicate ids"
+        assert set(ids) == set(truth(fake, table)), f"{table} differs from the API"
+    orders = fake.orders
+    assert warehouse.column("orders", "status") == {i: o["status"] for i, o in orders.items()}
+    assert warehouse.column("orders", "cancelled_at is not null") == {
+        i: o["cancelledAt"] is not None for i, o in orders.items()
+    }
+    assert warehouse.column("orders", "catalog_id") == {
+        i: iri_id(o["catalog"]) for i, o in orders.items()
+    }
+    assert warehouse.column("orders", "reservation_id") == {
+        i: iri_id(o["reservation"]) for i, o in orders.items()
+    }
+    items = warehouse.rows(
+        "select count(*) from korusticket.orders__items i join korusticket.orders o "
+        "on i._dlt_parent_id = o._dlt_id"
+    )[0][0]
+    assert items == sum(len(o["items"]) for o in orders.values())
+    reservations = fake.reservations
+    assert warehouse.column("reservations", "expired") == {
+        i: r["expired"] for i, r in reservations.items()
+    }
+    documents = warehouse.column("order_documents", "order_id")
+    assert documents == {i: iri_id(d["order"]) for i, d in fake.documents.items()}
+    products = warehouse.column("products", "product_base_id")
+    assert products == {i: iri_id(p["productBase"]) for i, p in fake.products.items()}
+    offers = warehouse.column("offers", "product_id")
+    assert offers == {i: iri_id(o["product"]) for i, o in fake.offers.items()}
+
+
+def test_full_sync_loads_every_record_once(kt_sync: Sync, korusticket) -> None:
+    result = kt_sync.run()
+
+    assert_matches_fake(kt_sync.warehouse, korusticket)
+    assert "orders" in result.stdout
+    columns = {
+        name
+        for (name,) in kt_sync.warehouse.rows(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'korusticket' and table_name = 'orders'"
+        )
+    }
+    assert {"catalog_id", "reservation_id", "organization_id", "total_amount_incl_tax"} <= columns
+    assert not {name for name in columns if "@" in name or name.endswith("_type")}
+    walks = [q for _, path, q in korusticket.requests if path == "/v1/booking/orders"]
+    assert walks and all(q.get("itemsPerPage") == "50" for q in walks if "page" not in q)
+
+
+def test_incremental_run_merges_new_cancelled_and_expired(kt_sync: Sync, korusticket) -> None:
+    fake = korusticket
+    kt_sync.run()
+    recent = max(fake.orders.values(), key=lambda o: o["createdAt"])
+    active = next(r for r in fake.reservations.values() if not r["expired"])
+
+    new_orders = fake.add_orders(4)
+    fake.cancel_order(recent["id"])
+    fake.expire_reservation(active["id"])
+    fake.add_reservations(2)
+    fake.reset_log()
+    kt_sync.run()
+
+    assert_matches_fake(kt_sync.warehouse, fake)
+    documents = [p for _, p, _ in fake.requests if p.endswith("/documents")]
+    assert len(documents) == len(new_orders) + 1  # the new orders and the cancelled one
+
+
+def test_no_change_run_reads_little_and_changes_nothing(kt_duckdb_sync: Sync, korusticket) -> None:
+    fake = korusticket
+    kt_duckdb_sync.run()
+    full = len(fake.requests)
+    before = snapshot(kt_duckdb_sync.warehouse, TABLES)
+    fake.reset_log()
+
+    kt_duckdb_sync.run()
+
+    assert snapshot(kt_duckdb_sync.warehouse, TABLES) == before
+    paths = [path for _, path, _ in fake.requests]
+    assert not any(path.startswith("/v1/ticketing") for path in paths)  # catalog interval
+    assert not any(path.endswith("/documents") for path in paths)
+    assert len(paths) <= 0.05 * full
+
+
+def test_catalog_tables_are_read_again_after_the_interval(
+    kt_duckdb_sync: Sync, korusticket
+) -> None:
+    fake = korusticket
+    kt_duckdb_sync.run()
+    catalog_id = next(iter(fake.catalogs))
+    offer = fake.add_offer(catalog_id)
+    base_id = next(iter(fake.product_bases))
+    fake.disable_product_base(base_id)
+    kt_duckdb_sync.run()
+    assert offer["id"] not in kt_duckdb_sync.warehouse.ids("offers")
+
+    kt_duckdb_sync.run(SOURCES__KORUSTICKET__CATALOG_INTERVAL_HOURS="0")
+    assert offer["id"] in kt_duckdb_sync.warehouse.ids("offers")
+    assert kt_duckdb_sync.warehouse.column("product_bases", "disabled")[base_id] is True
+    assert_matches_fake(kt_duckdb_sync.warehouse, fake)
+
+
+def test_expiring_token_costs_one_token_request(kt_duckdb_sync: Sync, korusticket) -> None:
+    fake = korusticket
+    kt_duckdb_sync.run()
+    fake.add_orders(3)
+    tokens = fake.token_requests
+    fake.expire_tokens()  # the token cached by nobody: a new run needs one anyway
+    kt_duckdb_sync.run()
+    assert fake.token_requests == tokens + 1
+
+    # mid-run: every token issued so far dies while the documents are being read
+    fake.latency = 0.01
+    process = kt_duckdb_sync.start("--full-refresh")
+    wait_for(lambda: sum(p.endswith("/documents") for _, p, _ in fake.requests) > 20)
+    tokens = fake.token_requests
+    fake.expire_tokens()
+    assert process.wait(timeout=300) == 0, process.stderr.read()
+    fake.latency = 0
+    assert fake.token_requests == tokens + 1
+    assert_matches_fake(kt_duckdb_sync.warehouse, fake)
+
+
+def test_fault_storm_ends_exact(kt_sync: Sync, korusticket) -> None:
+    fake = korusticket
+    fake.fault_rate = 0.2
+    result = kt_sync.run()
+    assert fake.faults_served > 0 and "retries" in result.stdout
+    fake.add_orders(3)
+    fake.cancel_order(max(fake.orders.values(), key=lambda o: o["createdAt"])["id"])
+    kt_sync.run()
+    fake.fault_rate = 0
+    assert_matches_fake(kt_sync.warehouse, fake)
+
+
+def test_killed_runs_resume_exactly(kt_sync: Sync, korusticket) -> None:
+    fake = korusticket
+    fake.latency = 0.01
+    for kill_after_requests in (5, 60):
+        fake.reset_log()
+        process = kt_sync.start()
+        wait_for(lambda n=kill_after_requests: len(fake.requests) >= n)
+        kt_sync.kill(process)
+    process = kt_sync.start()
+    wait_for(lambda: process.poll() is not None or quiet_for(fake, 0.3))
+    kt_sync.kill(process)
+    fake.latency = 0
+    fake.add_orders(2)
+    kt_sync.run()
+    assert_matches_fake(kt_sync.warehouse, fake)
+
+
+def test_wrong_secret_names_the_keys_to_check(kt_duckdb_sync: Sync) -> None:
+    result = kt_duckdb_sync.run(check=False, SOURCES__KORUSTICKET__CLIENT_SECRET="wrong-secret-1")
+    assert result.returncode != 0
+    assert "sources.korusticket.client_id" in result.stderr
+    assert "sources.korusticket.client_secret" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "wrong-secret-1" not in result.stderr + result.stdout
+
+
+def test_secrets_and_tokens_never_reach_logs_or_state(
+    kt_duckdb_sync: Sync, korusticket, tmp_path
+) -> None:
+    korusticket.fault_rate = 0.2
+    kt_duckdb_sync.run(LOG_LEVEL="DEBUG", RUNTIME__LOG_LEVEL="DEBUG")
+    korusticket.fault_rate = 0
+    tokens = korusticket.issued_tokens()
+    for output in kt_duckdb_sync.outputs:
+        text = output.stdout + output.stderr
+        assert KORUS_SECRET not in text
+        assert not any(token in text for token in tokens)
+    for path in Path(tmp_path / "dlt").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert KORUS_SECRET.encode() not in data, f"secret in {path}"
+            assert not any(token.encode() in data for token in tokens), f"token in {path}"
