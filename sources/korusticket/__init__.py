@@ -55,7 +55,7 @@ def korusticket_source(
         headers={"Accept": "application/ld+json", "Accept-Language": accept_language},
         credential_keys=settings.CREDENTIAL_KEYS,
         secrets=(client_secret,),
-        max_connections=concurrency + 2,
+        max_connections=concurrency + 4,  # the documents' threads, the walks and the catalogs
         retry=RetryPolicy(max_attempts=max_attempts, backoff_base=backoff_seconds),
     )
     api = Korus(client, concurrency, page_size)
