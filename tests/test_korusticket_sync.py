@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import KORUS_SECRET, Sync, Warehouse, quiet_for, snapshot, wait_for
+import httpx
+
+from tests.conftest import KORUS_ID, KORUS_SECRET, Sync, Warehouse, quiet_for, snapshot, wait_for
 
 TABLES = (
     "catalogs",
@@ -179,6 +181,29 @@ def test_killed_runs_resume_exactly(kt_sync: Sync, korusticket) -> None:
     fake.add_orders(2)
     kt_sync.run()
     assert_matches_fake(kt_sync.warehouse, fake)
+
+
+def test_translated_fields_come_in_the_configured_language(
+    kt_duckdb_sync: Sync, korusticket
+) -> None:
+    kt_duckdb_sync.run(SOURCES__KORUSTICKET__ACCEPT_LANGUAGE="en")
+    token = httpx.post(
+        korusticket.url + korusticket.token_path,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": KORUS_ID,
+            "client_secret": KORUS_SECRET,
+        },
+    ).json()["access_token"]
+    catalog_id = next(iter(korusticket.catalogs))
+    english = httpx.get(
+        f"{korusticket.url}/v1/ticketing/catalogs/{catalog_id}/products",
+        params={"itemsPerPage": 50},
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
+    ).json()["member"]
+    names = kt_duckdb_sync.warehouse.column("products", "name")
+    assert names == {product["id"]: product["name"] for product in english}
+    assert names != {i: p["name"] for i, p in korusticket.products.items()}  # French by default
 
 
 def test_wrong_secret_names_the_keys_to_check(kt_duckdb_sync: Sync) -> None:
