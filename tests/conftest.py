@@ -194,6 +194,20 @@ class Sync:
             os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
 
+    def kill_repeatedly(self, fake, after_requests: tuple[int, ...]) -> None:
+        """Starts runs and kills them (-9): after each number of requests, then once more
+        while it normalizes or loads, after its last request. Slows the fake down meanwhile."""
+        fake.latency = 0.01
+        for count in after_requests:
+            fake.reset_log()
+            process = self.start()
+            wait_for(lambda n=count: len(fake.requests) >= n)
+            self.kill(process)
+        process = self.start()
+        wait_for(lambda: process.poll() is not None or quiet_for(fake, 0.3))
+        self.kill(process)
+        fake.latency = 0
+
 
 def sync_env(
     tmp_path: Path, base_url: str, source: str = "ticket_tailor", **settings: str

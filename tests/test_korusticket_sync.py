@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import KORUS_ID, KORUS_SECRET, Sync, Warehouse, quiet_for, snapshot, wait_for
+from tests.conftest import KORUS_ID, KORUS_SECRET, Sync, Warehouse, snapshot, wait_for
 
 TABLES = (
     "catalogs",
@@ -168,16 +168,7 @@ def test_fault_storm_ends_exact(kt_sync: Sync, korusticket) -> None:
 
 def test_killed_runs_resume_exactly(kt_sync: Sync, korusticket) -> None:
     fake = korusticket
-    fake.latency = 0.01
-    for kill_after_requests in (5, 60):
-        fake.reset_log()
-        process = kt_sync.start()
-        wait_for(lambda n=kill_after_requests: len(fake.requests) >= n)
-        kt_sync.kill(process)
-    process = kt_sync.start()
-    wait_for(lambda: process.poll() is not None or quiet_for(fake, 0.3))
-    kt_sync.kill(process)
-    fake.latency = 0
+    kt_sync.kill_repeatedly(fake, after_requests=(5, 60))
     fake.add_orders(2)
     kt_sync.run()
     assert_matches_fake(kt_sync.warehouse, fake)

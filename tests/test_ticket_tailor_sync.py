@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import API_KEY, ROOT, Sync, Warehouse, quiet_for, snapshot, wait_for
+from tests.conftest import API_KEY, ROOT, Sync, Warehouse, snapshot, wait_for
 
 TABLES = (
     "events",
@@ -172,17 +172,7 @@ def test_failed_run_leaves_warehouse_and_cursors_unchanged(duckdb_sync: Sync, fa
 
 def test_killed_runs_resume_exactly(sync: Sync, fake) -> None:
     fake.add_orders(1500, created_at=fake.now - 3600)
-    fake.latency = 0.01
-    for kill_after_requests in (3, 25):
-        fake.reset_log()
-        process = sync.start()
-        wait_for(lambda n=kill_after_requests: len(fake.requests) >= n)
-        sync.kill(process)
-    # and once more while it normalizes or loads, after the last request
-    process = sync.start()
-    wait_for(lambda: process.poll() is not None or quiet_for(fake, 0.3))
-    sync.kill(process)
-    fake.latency = 0
+    sync.kill_repeatedly(fake, after_requests=(3, 25))
     fake.add_orders(3)
     sync.run()
     assert_matches_fake(sync.warehouse, fake)

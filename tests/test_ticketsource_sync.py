@@ -7,7 +7,7 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import TICKETSOURCE_KEY, Sync, Warehouse, quiet_for, snapshot, wait_for
+from tests.conftest import TICKETSOURCE_KEY, Sync, Warehouse, snapshot
 
 TABLES = ("events", "venues", "dates", "bookings", "seats", "customers", "customer_notes")
 # table -> (fake's ground truth, the foreign keys its rows carry, from links)
@@ -214,16 +214,7 @@ def test_failed_run_leaves_warehouse_and_state_unchanged(
 
 def test_killed_runs_resume_exactly(ts_sync: Sync, ticketsource) -> None:
     fake = ticketsource
-    fake.latency = 0.01
-    for kill_after_requests in (5, 60):
-        fake.reset_log()
-        process = ts_sync.start()
-        wait_for(lambda n=kill_after_requests: len(fake.requests) >= n)
-        ts_sync.kill(process)
-    process = ts_sync.start()
-    wait_for(lambda: process.poll() is not None or quiet_for(fake, 0.3))
-    ts_sync.kill(process)
-    fake.latency = 0
+    ts_sync.kill_repeatedly(fake, after_requests=(5, 60))
     fake.add_bookings(upcoming_date(fake)["id"], 2)
     ts_sync.run()
     assert_matches_fake(ts_sync.warehouse, fake)

@@ -21,6 +21,7 @@ import pendulum
 from dlt.sources import DltResource
 
 from sources.client import ApiClient, ClientCredentials, RetryPolicy
+from sources.timestamps import parse_timestamp
 
 from . import settings
 from .helpers import Korus, Record
@@ -130,8 +131,10 @@ def korusticket_source(
         """GET /v1/booking/orders; `items` become the child table orders__items."""
         state = dlt.current.resource_state()
         started = state.get("started_at")
-        marks["newest"] = _parse(state.get("created_at"))
-        marks["since"] = _parse(started) - pendulum.duration(minutes=5) if started else None
+        marks["newest"] = parse_timestamp(state.get("created_at"))
+        marks["since"] = (
+            parse_timestamp(started) - pendulum.duration(minutes=5) if started else None
+        )
         state["started_at"] = pendulum.now("UTC").isoformat()
         yield from created_walk(settings.ORDERS_PATH)
 
@@ -167,7 +170,10 @@ def _documents_due(order: Record, marks: dict[str, pendulum.DateTime | None]) ->
     newest, since = marks.get("newest"), marks.get("since")
     if newest is None or since is None:
         return True
-    created, cancelled = _parse(order.get("created_at")), _parse(order.get("cancelled_at"))
+    created, cancelled = (
+        parse_timestamp(order.get("created_at")),
+        parse_timestamp(order.get("cancelled_at")),
+    )
     return (created is not None and created > newest) or (
         cancelled is not None and cancelled >= since
     )
@@ -175,15 +181,5 @@ def _documents_due(order: Record, marks: dict[str, pendulum.DateTime | None]) ->
 
 def _stamp(row: Record) -> str:
     """`createdAt` normalised to UTC, so that stamps compare as text."""
-    moment = _parse(row.get("created_at"))
+    moment = parse_timestamp(row.get("created_at"))
     return moment.in_tz("UTC").isoformat() if moment else ""
-
-
-def _parse(value: object) -> pendulum.DateTime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = pendulum.parse(value)
-    except ValueError:
-        return None
-    return moment if isinstance(moment, pendulum.DateTime) else None

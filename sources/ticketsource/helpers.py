@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pendulum
 
 from sources.client import ApiError, AsyncApiClient, fan_out
+from sources.timestamps import parse_timestamp
 
 from . import settings
 
@@ -144,7 +145,7 @@ class Freshness:
         return zlib.crc32(parent_id.encode()) % self.sweep_runs == self.sweep_slot
 
     def live(self, ends: Any) -> bool:
-        moment = _time(ends)
+        moment = parse_timestamp(ends)
         return moment is None or moment >= self.now - self.ended_within
 
     def event_due(self, event: Record) -> bool:
@@ -157,7 +158,7 @@ class Freshness:
         )
 
     def note_dates(self, event_id: str, dates: list[Record]) -> None:
-        ends = [_time(d.get("end") or d.get("start")) for d in dates]
+        ends = [parse_timestamp(d.get("end") or d.get("start")) for d in dates]
         known = [moment for moment in ends if moment is not None]
         if known:
             self.event_ends[event_id] = max(known).isoformat()
@@ -183,19 +184,9 @@ def _stamps(row: Record) -> Iterable[pendulum.DateTime]:
     lines = row.get("lines") if isinstance(row.get("lines"), list) else []
     for record in (row, *lines):
         for name in ("created_at", "updated_at"):
-            moment = _time(record.get(name))
+            moment = parse_timestamp(record.get(name))
             if moment is not None:
                 yield moment
-
-
-def _time(value: Any) -> pendulum.DateTime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = pendulum.parse(value)
-    except ValueError:
-        return None
-    return moment if isinstance(moment, pendulum.DateTime) else None
 
 
 def _money_line(line: Any) -> Any:
