@@ -108,6 +108,12 @@ class Warehouse:
     def ids(self, table: str) -> list[str]:
         return [row[0] for row in self.rows(f"select id from {self.dataset}.{table}")]
 
+    def assert_holds_once(self, table: str, expected_ids) -> None:
+        """The table has each of the API's records exactly once, and nothing else."""
+        ids = self.ids(table)
+        assert len(ids) == len(set(ids)), f"{table} has duplicate ids"
+        assert set(ids) == set(expected_ids), f"{table} differs from the API"
+
 
 def snapshot(warehouse: Warehouse, tables: tuple[str, ...]) -> dict[str, str]:
     """Every row of the tables (their data columns), to tell whether a run changed anything."""
