@@ -186,7 +186,6 @@ class ClientCredentials(httpx.Auth):
         self.source = source
         self.token_url = token_url
         self.credential_keys = credential_keys
-        self.token_requests = 0
         self._form = {
             "grant_type": "client_credentials",
             "client_id": client_id,
@@ -215,7 +214,6 @@ class ClientCredentials(httpx.Auth):
             refused = if_older_than is not None and self._token == if_older_than
             if not refused and self._token and time.monotonic() < self._expires_at:
                 return
-            self.token_requests += 1
             response = yield httpx.Request("POST", self.token_url, data=self._form)
             self._token, lifetime = self._read_token(response)
             self._expires_at = time.monotonic() + max(0.0, lifetime - self.renew_before_seconds)
