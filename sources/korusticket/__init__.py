@@ -86,28 +86,21 @@ def korusticket_source(
     )
     def product_bases(page: list[Record]) -> Iterator[list[Record]]:
         """GET .../product_bases?withDisabled=true: disabled ones too, flagged `disabled`."""
-        for catalog in page:
-            path = settings.PRODUCT_BASES_PATH.format(catalog_id=catalog["id"])
-            for rows in api.members(path, {"withDisabled": "true"}):
-                yield [{**row, "catalog_id": catalog["id"]} for row in rows]
+        yield from api.members_of_catalogs(
+            settings.PRODUCT_BASES_PATH, page, {"withDisabled": "true"}
+        )
 
     @dlt.transformer(
         data_from=catalogs, primary_key="id", write_disposition="merge", columns=columns("products")
     )
     def products(page: list[Record]) -> Iterator[list[Record]]:
-        for catalog in page:
-            path = settings.PRODUCTS_PATH.format(catalog_id=catalog["id"])
-            for rows in api.members(path):
-                yield [{**row, "catalog_id": catalog["id"]} for row in rows]
+        yield from api.members_of_catalogs(settings.PRODUCTS_PATH, page)
 
     @dlt.transformer(
         data_from=catalogs, primary_key="id", write_disposition="merge", columns=columns("offers")
     )
     def offers(page: list[Record]) -> Iterator[list[Record]]:
-        for catalog in page:
-            path = settings.OFFERS_PATH.format(catalog_id=catalog["id"])
-            for rows in api.members(path, {"order[date]": "asc"}):
-                yield [{**row, "catalog_id": catalog["id"]} for row in rows]
+        yield from api.members_of_catalogs(settings.OFFERS_PATH, page, {"order[date]": "asc"})
 
     def created_walk(path: str) -> Iterator[list[Record]]:
         """Oldest first from the newest `createdAt` loaded less the lookback; moves the cursor."""

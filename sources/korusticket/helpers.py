@@ -40,6 +40,15 @@ class Korus:
                 return
             target, params = following, None
 
+    def members_of_catalogs(
+        self, path: str, catalogs: list[Record], filters: Params | None = None
+    ) -> Iterator[list[Record]]:
+        """Every member of `path` (templated on catalog_id) for each catalog, with its id."""
+        for catalog in catalogs:
+            catalog_path = path.format(catalog_id=catalog["id"])
+            for rows in self.members(catalog_path, filters):
+                yield [{**row, "catalog_id": catalog["id"]} for row in rows]
+
     async def members_of_each(
         self, path: str, parent_key: str, parent_ids: list[str]
     ) -> AsyncIterator[list[Record]]:
