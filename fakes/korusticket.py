@@ -1,9 +1,9 @@
 """A fake KorusTicket API (API Platform 4, JSON-LD) and its Keycloak token endpoint, on loopback.
 
-What is known of the vendor is the endpoint list (shared/api-docs/korusticket-api.md) and the
-KorusTicket facts in shared/api-docs/README.md; response schemas are not published. Where those
-are silent the fake follows API Platform 4 defaults (JSON-LD, unprefixed Hydra keys), read from
-API Platform's own source. The ground truth is in `catalogs`, `product_bases`, `products`,
+What is known of the vendor is its endpoint list and published facts, summarised in
+sources/korusticket/README.md; response schemas are not published. Where those are silent the
+fake follows API Platform 4 defaults (JSON-LD, unprefixed Hydra keys), read from API Platform's
+own source. The ground truth is in `catalogs`, `product_bases`, `products`,
 `offers`, `orders`, `documents` and `reservations` (id -> the member exactly as a collection
 serves it in the default language, to be read, not changed: use the mutation helpers). A single
 GET serves the same member with `"@context"` added first.
@@ -146,7 +146,6 @@ Resources
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import heapq
@@ -164,7 +163,7 @@ from urllib.parse import parse_qsl, quote, unquote_plus
 
 import orjson
 
-from fakes.server import FakeError, FakeServer, Request, Response
+from fakes.server import FakeError, FakeServer, Request, Response, command_line
 from fakes.ticket_tailor import CODE_CHARS, FIRST_NAMES, LAST_NAMES, _between, _gc_paused, _pick
 from fakes.ticketsource import iso
 
@@ -1177,6 +1176,12 @@ class KorusTicketFake(FakeServer):
 
     # -- HTTP: auth
 
+    def credentials(self) -> str:
+        return (
+            f"client id {self.client_id}, client secret {self.client_secret},"
+            f" token URL {self.url}{TOKEN_PATH}"
+        )
+
     def authorize(self, request: Request) -> Response | None:
         if request.path == TOKEN_PATH:
             return None
@@ -1497,15 +1502,12 @@ def _second(timestamp: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve a fake KorusTicket API on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=8767)
-    parser.add_argument("--orders", type=int, default=500)
-    parser.add_argument("--reservations", type=int, default=100)
-    parser.add_argument("--client-id", default="korus-test-client")
-    parser.add_argument("--client-secret", default="korus-test-secret")
-    parser.add_argument("--token-ttl", type=int, default=1800)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to responses")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = command_line("KorusTicket", port=8767)
+    parser.add_argument("--orders", type=int, default=500, help="orders generated")
+    parser.add_argument("--reservations", type=int, default=100, help="reservations generated")
+    parser.add_argument("--client-id", default="korus-test-client", help="OAuth2 client accepted")
+    parser.add_argument("--client-secret", default="korus-test-secret", help="its secret")
+    parser.add_argument("--token-ttl", type=int, default=1800, help="seconds an access token lasts")
     args = parser.parse_args(argv)
     fake = KorusTicketFake(
         client_id=args.client_id,

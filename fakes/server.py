@@ -10,7 +10,9 @@ cuts the real GET response in half.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import errno
 import math
 import random
 import re
@@ -140,12 +142,23 @@ class FakeServer:
             httpd.server_close()
             thread.join()
 
+    def credentials(self) -> str:
+        """What a client must send to be let through, for the command line's start line."""
+        return "any request"
+
     def run(self, port: int) -> None:
-        """Serves until Ctrl-C, printing the base URL once (for the fakes' command lines)."""
-        with self.serve(port) as url, contextlib.suppress(KeyboardInterrupt):
-            print(url, flush=True)
-            while True:
-                time.sleep(3600)
+        """Serves until Ctrl-C, printing one line that starts with the base URL and names the
+        credentials accepted (for the fakes' command lines). A port in use exits with a one-line
+        error, not a traceback."""
+        try:
+            with self.serve(port) as url, contextlib.suppress(KeyboardInterrupt):
+                print(f"{url} accepts {self.credentials()}", flush=True)
+                while True:
+                    time.sleep(3600)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            sys.exit(f"error: port {port} on 127.0.0.1 is in use; pick another with --port")
 
     def inject(self, *faults: Fault, path: str | None = None) -> None:
         """Queues faults, each served instead of the response to one request (whose path starts
@@ -270,6 +283,19 @@ class FakeServer:
         if self.fault_rate and self._storm.random() < self.fault_rate:
             return self._storm.choice(self.fault_kinds)
         return None
+
+
+def command_line(vendor: str, port: int) -> argparse.ArgumentParser:
+    """The options every fake's command line has, defaults shown in --help; a fake adds its own
+    and passes --port to `FakeServer.run`."""
+    parser = argparse.ArgumentParser(
+        description=f"Serve a fake {vendor} API on 127.0.0.1 until Ctrl-C.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--port", type=int, default=port, help="0 picks a free one")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to responses")
+    parser.add_argument("--seed", type=int, default=0, help="seeds the generated data")
+    return parser
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -12,7 +12,6 @@ in `issued_tickets`, and its `event_summary` is shared with the event's other or
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import gc
@@ -25,7 +24,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from fakes.server import FakeError, FakeServer, Request, Response
+from fakes.server import FakeError, FakeServer, Request, Response, command_line
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -801,6 +800,9 @@ class TicketTailorFake(FakeServer):
 
     # -- HTTP
 
+    def credentials(self) -> str:
+        return f"API key {self.api_key} (the HTTP Basic user)"
+
     def authorize(self, request: Request) -> Response | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         try:
@@ -926,12 +928,9 @@ class TicketTailorFake(FakeServer):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve a fake Ticket Tailor API on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--orders", type=int, default=2000)
-    parser.add_argument("--api-key", default="sk_test_fake")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to responses")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = command_line("Ticket Tailor", port=8765)
+    parser.add_argument("--orders", type=int, default=2000, help="orders generated")
+    parser.add_argument("--api-key", default="sk_test_fake", help="accepted as the Basic auth user")
     args = parser.parse_args(argv)
     fake = TicketTailorFake(api_key=args.api_key, seed=args.seed)
     fake.latency = args.latency

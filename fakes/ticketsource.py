@@ -1,6 +1,6 @@
 """A fake TicketSource API: the documented endpoints over generated, mutable data, on loopback.
 
-Shapes follow the vendor's OpenAPI 3.1 file (shared/api-docs/ticketsource-openapi.yaml) and, where
+Shapes follow the vendor's OpenAPI 3.1 file (tests/vendor/ticketsource-openapi.yaml) and, where
 it is silent, the bookings and customers guides; where the two disagree the spec wins (a seat's
 `reference.seat` is a string, a customer's membership dates are date-times, a seat's self link
 is /seats/...). The ground truth is in `events`, `venues`, `dates`, `bookings`, `seats`,
@@ -35,7 +35,6 @@ Assumptions the docs leave open, as this fake answers them:
 
 from __future__ import annotations
 
-import argparse
 import base64
 import math
 import random
@@ -51,7 +50,7 @@ from typing import Any
 
 import orjson
 
-from fakes.server import FakeError, FakeServer, Request, Response
+from fakes.server import FakeError, FakeServer, Request, Response, command_line
 from fakes.ticket_tailor import (
     CITIES,
     FIRST_NAMES,
@@ -1035,6 +1034,9 @@ class TicketSourceFake(FakeServer):
 
     # -- HTTP
 
+    def credentials(self) -> str:
+        return f"API key {self.api_key} (a Bearer token)"
+
     def authorize(self, request: Request) -> Response | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and token == self.api_key:
@@ -1161,12 +1163,9 @@ def _found(records: dict[str, Record], record_id: str) -> Record:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve a fake TicketSource API on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--events", type=int, default=20)
-    parser.add_argument("--api-key", default="skl-test-fake")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to responses")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = command_line("TicketSource", port=8766)
+    parser.add_argument("--events", type=int, default=20, help="events generated")
+    parser.add_argument("--api-key", default="skl-test-fake", help="accepted as the Bearer token")
     args = parser.parse_args(argv)
     fake = TicketSourceFake(api_key=args.api_key, seed=args.seed)
     fake.latency = args.latency

@@ -1,132 +1,124 @@
 """Sync ticketing sources into DuckDB or Postgres: `python -m pipelines.sync [SOURCE ...]`.
 
 With no source named, every source whose credentials are configured runs. Each source is its
-own dlt pipeline and dataset (named after the source). A run that fails exits non-zero with a
-one-paragraph error; dlt's state then still matches the warehouse, so the next run carries on
-from the last good one. Runs of the same pipeline never overlap: a second one exits at once.
+own dlt pipeline and dataset (named after the source). Exit status: 0 when every source
+loaded; 1 when one failed (a one-paragraph error); 2 for a usage or configuration error found
+before any source ran; 75 when another run of a pipeline held its lock; 130 / 143 after
+Ctrl-C / SIGTERM. A failed or stopped run leaves dlt's state matching the warehouse, so the
+next run carries on from the last good one.
 """
 
 from __future__ import annotations
 
 import argparse
 import fcntl
-import importlib
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import dlt
-from dlt.common.configuration.exceptions import ConfigFieldMissingException, LookupTraces
-from dlt.common.destination import Destination
-from dlt.common.pipeline import LoadInfo
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
-from sources.client import RUN_STATS, ApiError, install_secret_filter, redact
+from sources.client import RUN_STATS, redact
 
-logger = logging.getLogger("ticketing.sync")
+from . import config
+from .config import SOURCES, ConfigError
+from .errors import PipelineBusy, Stopped, causes, explain, stop_signal
+from .logs import describe_load, log_level, progress, setup_logging, summary
 
+logger = logging.getLogger("ticketing")
 
-@dataclass(frozen=True)
-class SourceEntry:
-    module: str
-    factory: str
-    secrets: tuple[str, ...]
-
-
-SOURCES = {
-    "ticket_tailor": SourceEntry("sources.ticket_tailor", "ticket_tailor_source", ("api_key",)),
-    "ticketsource": SourceEntry("sources.ticketsource", "ticketsource_source", ("api_key",)),
-    "korusticket": SourceEntry(
-        "sources.korusticket", "korusticket_source", ("client_id", "client_secret")
-    ),
-}
-
-DEFAULT_DUCKDB_FILE = "ticketing.duckdb"
-# DuckDB takes 80% of RAM by default; a scheduled sync shares its machine, so it is held to
-# `destination.duckdb.memory_limit` and spills merges to disk beyond it. One thread and no
-# insertion order keep merges of 300,000 orders inside 128MB (measured; more threads ran out).
-DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
-DUCKDB_SETTINGS = {"threads": 1, "preserve_insertion_order": False}
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, os.EX_TEMPFAIL
 
 # Parquet loads merge tables into DuckDB ~20x faster than insert statements; Postgres takes
 # CSV through COPY (its parquet path needs the ADBC driver).
 LOADER_FILE_FORMATS = {"duckdb": "parquet", "postgres": "csv"}
 
 
-class SyncError(Exception):
-    """An expected failure: printed as one paragraph, without a traceback."""
-
-
-class PipelineBusy(SyncError):
-    pass
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = _parse_args(argv)
-    _setup_logging()
+    """Runs the CLI and returns its exit status (for Airflow's PythonOperator, too)."""
     try:
-        names = args.sources or _configured_sources()
-    except SyncError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    failed = []
+        args = _parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, or a usage error it has printed
+        return EXIT_USAGE if exc.code else EXIT_OK
+    try:
+        level = log_level(os.environ.get("LOG_LEVEL"))
+    except ValueError as exc:
+        setup_logging("INFO")
+        _error(str(exc))
+        return EXIT_USAGE
+    setup_logging(level)
+    with _sigterm_stops():
+        try:
+            return _run(args)
+        except KeyboardInterrupt as exc:  # between two sources
+            return _stopped("the sync", stop_signal(exc) or signal.SIGINT)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        if args.list:
+            print("\n".join(config.configured_sources()))
+            return EXIT_OK
+        names = args.sources or config.configured_sources(required=True)
+    except ConfigError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    for name in names:
+        config.warn_unknown_keys(name)
+    failed, busy = [], []
     for name in names:
         try:
             with run_lock(name):
                 sync(name, args.destination, full_refresh=args.full_refresh)
-        except Exception as exc:
-            message = explain(exc)
-            if message is None:
-                logger.exception("%s: the sync failed unexpectedly", name)
-                message = f"{name}: the sync failed unexpectedly: {redact(str(exc))}"
-            print(f"error: {message}", file=sys.stderr)
+        except PipelineBusy as exc:
+            _error(str(exc))
+            busy.append(name)
+        except BaseException as exc:
+            if (signum := stop_signal(exc)) is not None:
+                return _stopped(name, signum)
+            if not isinstance(exc, Exception):
+                raise
+            _error(_message(name, exc))
             failed.append(name)
-    return 1 if failed else 0
+    if failed:
+        return EXIT_FAILED
+    return EXIT_BUSY if busy else EXIT_OK
 
 
-def sync(name: str, destination: str, full_refresh: bool = False) -> LoadInfo | None:
+def sync(name: str, destination: str, full_refresh: bool = False) -> None:
     """Runs one source's pipeline once, first finishing a load that an earlier run left."""
     started = time.monotonic()
-    entry = SOURCES[name]
+    config.check_placeholders(name)
     pipeline = dlt.pipeline(
         pipeline_name=name,
-        destination=_destination(destination),
+        destination=config.destination(destination),
         dataset_name=name,
-        progress=_progress(),
+        progress=progress(),
     )
-    file_format = LOADER_FILE_FORMATS.get(destination)
+    file_format = LOADER_FILE_FORMATS[destination]
+    loads = []
     if pipeline.has_pending_data:
         # an earlier run was stopped after extracting: its package holds data and cursors
-        logger.info("%s: finishing the load an earlier run left pending", name)
-        pipeline.run(loader_file_format=file_format)
-    source = getattr(importlib.import_module(entry.module), entry.factory)()
-    info = pipeline.run(
-        source,
-        loader_file_format=file_format,
-        refresh="drop_sources" if full_refresh else None,
+        logger.info("%s: loading what an earlier run left pending", name)
+        loads.append(pipeline.run(loader_file_format=file_format))
+    source = SOURCES[name].source_function()()
+    loads.append(
+        pipeline.run(
+            source,
+            loader_file_format=file_format,
+            refresh="drop_sources" if full_refresh else None,
+        )
     )
-    _print_summary(name, pipeline, time.monotonic() - started)
-    return info
-
-
-def _destination(name: str) -> str | Destination:
-    """DuckDB gets its default file and a memory limit; anything else is dlt's to resolve."""
-    if name != "duckdb":
-        return name
-    database = dlt.secrets.get("destination.duckdb.credentials")
-    if database is not None and not isinstance(database, str):
-        return name  # a credentials table in secrets.toml: dlt knows what to do with it
-    memory_limit = dlt.config.get("destination.duckdb.memory_limit") or DEFAULT_DUCKDB_MEMORY_LIMIT
-    credentials = DuckDbCredentials(
-        database or DEFAULT_DUCKDB_FILE,
-        global_config={**DUCKDB_SETTINGS, "memory_limit": memory_limit},
-    )
-    return dlt.destinations.duckdb(credentials=credentials)
+    load_ids = [load_id for info in loads if info for load_id in info.loads_ids]
+    _print_summary(name, pipeline, load_ids, time.monotonic() - started)
 
 
 @contextmanager
@@ -147,136 +139,122 @@ def run_lock(name: str) -> Iterator[None]:
         yield
 
 
-def explain(exc: BaseException) -> str | None:
-    """The one-paragraph message for an expected failure, None for anything else."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop(0)
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, ApiError | SyncError):
-            return redact(str(current))
-        if isinstance(current, ConfigFieldMissingException):
-            return _missing_config(current)
-        if _is_connection_error(current):
+def loaded_rows(pipeline: dlt.Pipeline, load_ids: list[str]) -> dict[str, int]:
+    """Rows each table holds from these loads, counted in the destination: a record read twice
+    counts once, a row merged over an older one counts as written. Nested tables have no load
+    id of their own, so their rows are counted through their parent's."""
+    if not load_ids:
+        return {}
+    schema = pipeline.default_schema
+    # dlt's load ids are unix times ("1796041078.0629003"): safe to inline
+    loads = ", ".join(f"'{load_id}'" for load_id in load_ids)
+    counts = {}
+    with pipeline.sql_client() as client:
+
+        def rows_of(table: str) -> str:
+            parent = schema.tables[table].get("parent")
+            if parent is None:
+                return f"_dlt_load_id in ({loads})"
             return (
-                f"could not reach the destination database: {redact(str(current)).strip()}. "
-                "Check DESTINATION__POSTGRES__CREDENTIALS (or [destination.postgres] in "
-                ".dlt/secrets.toml) and that the server is up; nothing was loaded."
+                f"_dlt_parent_id in (select _dlt_id from "
+                f"{client.make_qualified_table_name(parent)} where {rows_of(parent)})"
             )
-        pending += [
-            getattr(current, "exception", None),
-            current.__cause__,
-            current.__context__,
-        ]
-    return None
+
+        for table in schema.data_table_names(seen_data_only=True):
+            sql = f"select count(*) from {client.make_qualified_table_name(table)} "
+            try:
+                [(count,)] = client.execute_sql(sql + f"where {rows_of(table)}")
+            except DatabaseUndefinedRelation:  # a table dropped by a refresh, not recreated
+                continue
+            if count:
+                counts[table] = count
+    return counts
 
 
-def _missing_config(exc: ConfigFieldMissingException) -> str:
-    """Names the keys to set; dlt's own message lists every place it looked."""
-    if "Client" in exc.spec_name:  # a destination's configuration
-        missing = [
-            f"{field}.{nested}"
-            for field, traces in exc.traces.items()
-            for trace in traces
-            if isinstance(trace, LookupTraces)
-            for nested in trace.traces
-        ] or list(exc.fields)
-        return (
-            f"the destination's configuration is incomplete (missing {', '.join(missing)}). "
-            "Set DESTINATION__POSTGRES__CREDENTIALS to a full connection string such as "
-            "postgresql://user:password@host:5432/database (or [destination.postgres] "
-            "credentials in .dlt/secrets.toml)."
-        )
-    keys = [_source_key(traces, field) for field, traces in exc.traces.items()]
-    envs = [key.upper().replace(".", "__") for key in keys]
-    return (
-        f"missing configuration: {', '.join(keys)}. Put it in .dlt/secrets.toml (see "
-        f".dlt/secrets.toml.example) or set {', '.join(envs)} in the environment."
-    )
-
-
-def _source_key(traces: list, field: str) -> str:
-    """`sources.<source>.<field>`, the key our README documents, from dlt's lookups."""
-    sections = next(
-        (t.sections for t in traces if getattr(t, "sections", None) and len(t.sections) == 2),
-        None,
-    )
-    return ".".join([*(sections or ["sources"]), field])
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    return type(exc).__name__ in {"OperationalError", "DestinationConnectionError"}
-
-
-def _configured_sources() -> list[str]:
-    names = [
-        name
-        for name, entry in SOURCES.items()
-        if all(dlt.secrets.get(f"sources.{name}.{key}") for key in entry.secrets)
-    ]
-    if not names:
-        keys = ", ".join(
-            f"sources.{name}.{key}" for name, entry in SOURCES.items() for key in entry.secrets
-        )
-        raise SyncError(
-            f"no source is configured. Set the credentials of at least one ({keys}) in "
-            ".dlt/secrets.toml or the environment, or name a source to see what it needs."
-        )
-    return names
-
-
-def _print_summary(name: str, pipeline: dlt.Pipeline, seconds: float) -> None:
+def _print_summary(name: str, pipeline: dlt.Pipeline, load_ids: list[str], seconds: float) -> None:
     trace = pipeline.last_trace
-    normalize = trace.last_normalize_info if trace else None
-    counts = {
-        table: rows
-        for table, rows in (normalize.row_counts if normalize else {}).items()
-        if not table.startswith("_dlt")
-    }
-    stats = RUN_STATS.get(name)
     steps = ", ".join(
         f"{step.step} {(step.finished_at - step.started_at).total_seconds():.1f} s"
         for step in (trace.steps if trace else [])
         if step.step in ("extract", "normalize", "load") and step.finished_at
     )
-    lines = [f"{name}: loaded in {seconds:.1f} s" + (f" ({steps})" if steps else "")]
-    lines += [f"  {table:<32} {rows:>10,} rows" for table, rows in sorted(counts.items())]
-    if stats:
-        lines.append(
-            f"  requests {stats.requests:,}, retries {stats.retries:,}, "
-            f"waited {stats.waited_seconds:.1f} s for rate limits and retries"
+    loads = "; ".join(describe_load(load_id) for load_id in load_ids)
+    summary.info("%s: synced in %.1f s (%s); load %s", name, seconds, steps, loads or "none")
+    counts = loaded_rows(pipeline, load_ids)
+    if counts:
+        summary.info("%s: rows loaded per table (new or updated):", name)
+    else:
+        summary.info("%s: no rows loaded", name)
+    for table, rows in sorted(counts.items()):
+        summary.info("%s:   %-36s %10s", name, table, f"{rows:,}")
+    if stats := RUN_STATS.get(name):
+        summary.info(
+            "%s: requests %s, retries %s, waited %.1f s for rate limits and retries",
+            name,
+            f"{stats.requests:,}",
+            f"{stats.retries:,}",
+            stats.waited_seconds,
         )
-    print("\n".join(lines), flush=True)
 
 
-def _progress() -> dlt.common.runtime.collector.Collector:
-    if sys.stderr.isatty():
-        return dlt.progress.tqdm(colour="green")
-    return dlt.progress.log(log_period=60, logger=logging.getLogger("ticketing.progress"))
+def _error(message: str) -> None:
+    """An error as one line of the log: a paragraph, never a traceback."""
+    logger.error("%s", " ".join(redact(message).split()))
 
 
-def _setup_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+def _message(name: str, exc: Exception) -> str:
+    message = explain(exc, name)
+    if message is None:
+        logger.debug("%s: the sync failed unexpectedly", name, exc_info=exc)
+        cause = list(causes(exc))[-1]  # dlt's step wrappers only repeat it
+        message = (
+            f"the sync failed unexpectedly: {type(cause).__name__}: {cause}. Run again with "
+            "LOG_LEVEL=DEBUG for the traceback, and please report it."
+        )
+    return message if message.startswith(f"{name}:") else f"{name}: {message}"
+
+
+def _stopped(name: str, signum: int) -> int:
+    _error(
+        f"{name}: stopped by {signal.Signals(signum).name} before it finished; nothing partial "
+        "was loaded or committed. The next run resumes: it loads whatever this one had "
+        "finished reading, then syncs."
     )
-    # httpx logs every request at INFO; our client logs what matters
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    install_secret_filter()
+    return 128 + signum
+
+
+@contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """SIGTERM (how systemd and Airflow stop a task) unwinds the run like Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Stopped(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.sync", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.sync",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("sources", nargs="*", metavar="SOURCE", help=", ".join(SOURCES))
     parser.add_argument("--destination", choices=sorted(LOADER_FILE_FORMATS), default="duckdb")
     parser.add_argument(
         "--full-refresh",
         action="store_true",
         help="drop this source's tables and cursors, then load everything again",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="print the configured sources, one per line"
     )
     args = parser.parse_args(argv)
     unknown = [name for name in args.sources if name not in SOURCES]

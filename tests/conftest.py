@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -85,8 +86,7 @@ class Warehouse:
 
     def rows(self, sql: str) -> list[tuple]:
         if self.destination == "duckdb":
-            if not self.duckdb_path.exists():
-                return []
+            assert self.duckdb_path.exists(), f"no warehouse at {self.duckdb_path}: nothing loaded"
             with duckdb.connect(str(self.duckdb_path), read_only=True) as con:
                 return con.sql(sql).fetchall()
         with psycopg2.connect(self.postgres_dsn) as con, con.cursor() as cur:
@@ -108,11 +108,31 @@ class Warehouse:
     def ids(self, table: str) -> list[str]:
         return [row[0] for row in self.rows(f"select id from {self.dataset}.{table}")]
 
+    def counts(self) -> dict[str, int]:
+        """Rows in every data table of the dataset (nested ones too)."""
+        return {
+            table: self.rows(f"select count(*) from {self.dataset}.{table}")[0][0]
+            for table in self.tables()
+            if not table.startswith("_dlt")
+        }
+
     def assert_holds_once(self, table: str, expected_ids) -> None:
         """The table has each of the API's records exactly once, and nothing else."""
         ids = self.ids(table)
         assert len(ids) == len(set(ids)), f"{table} has duplicate ids"
         assert set(ids) == set(expected_ids), f"{table} differs from the API"
+
+
+def summary_rows(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """The closing summary's rows loaded per table: `<time> INFO <source>:   <table>  <rows>`."""
+    return {
+        table: int(rows.replace(",", ""))
+        for table, rows in re.findall(r"^\S+ INFO \w+:   (\w+) +([\d,]+)$", result.stdout, re.M)
+    }
+
+
+def summary_retries(result: subprocess.CompletedProcess) -> int:
+    return int(re.search(r"retries ([\d,]+),", result.stdout)[1].replace(",", ""))
 
 
 def snapshot(warehouse: Warehouse, tables: tuple[str, ...]) -> dict[str, str]:

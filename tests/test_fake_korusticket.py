@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -690,17 +688,3 @@ def test_the_rate_limit_counts_token_requests_and_sends_retry_after() -> None:
         limited = client.get(CATALOGS, headers=bearer(token))
         assert_error(limited, 429)
         assert int(limited.headers["Retry-After"]) > 0
-
-
-def test_command_line_prints_the_base_url() -> None:
-    command = [sys.executable, "-m", "fakes.korusticket", "--port", "0", "--orders", "20"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
-        try:
-            assert process.stdout is not None
-            url = process.stdout.readline().strip()
-            assert url.startswith("http://127.0.0.1:")
-            with httpx.Client(base_url=url, timeout=5) as client:
-                client.headers["Authorization"] = f"Bearer {grant(client)}"
-                assert body(client, ORDERS)["totalItems"] == 20
-        finally:
-            process.terminate()

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import copy
 import math
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,9 +23,8 @@ from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from openapi_schema_validator import validate as validate_schema
 
 from fakes.ticketsource import LINK_HOST, RATE_LIMIT_DETAIL, TicketSourceFake, iso
+from tests.vendored import vendored
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC_PATH = ROOT.parent / "shared" / "api-docs" / "ticketsource-openapi.yaml"
 KEY = "skl-T3st-fake-ticketsource"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 NOW = 1_750_000_000  # a fixed clock: the seeded account is the same run after run
@@ -78,7 +74,7 @@ KINDS = {
 
 
 def raw_spec() -> dict[str, Any]:
-    return yaml.safe_load(SPEC_PATH.read_text())
+    return yaml.safe_load(vendored("ticketsource-openapi.yaml").read_text())
 
 
 @cache
@@ -868,16 +864,3 @@ def test_customer_writes_take_the_guides_forms(
     response = client.patch(f"/customers/{customer_id}", json={"data": mismatch})
     assert response.status_code == 400
     assert_valid(response, check_request=False)
-
-
-def test_command_line_serves_until_stopped() -> None:
-    command = [sys.executable, "-m", "fakes.ticketsource", "--port", "0", "--events", "2"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT) as process:
-        try:
-            assert process.stdout is not None
-            url = process.stdout.readline().strip()
-            assert url.startswith("http://127.0.0.1:")
-            headers = {"Authorization": "Bearer skl-test-fake"}
-            assert len(httpx.get(f"{url}/events", headers=headers).json()["data"]) == 2
-        finally:
-            process.terminate()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -12,8 +11,7 @@ from fakes.server import FakeServer, Response
 from sources.client import ApiClient, ApiError
 from sources.ticket_tailor.helpers import BoxOffice
 from tests.conftest import Sync, Warehouse, sync_env
-
-EXAMPLES = Path(__file__).resolve().parent.parent.parent / "shared/api-docs/tickettailor-examples"
+from tests.vendored import vendored
 
 
 class ScriptedPages(FakeServer):
@@ -89,7 +87,7 @@ class VendorExamples(FakeServer):
 
     @staticmethod
     def example(name: str):
-        document = json.loads((EXAMPLES / name).read_text())
+        document = json.loads(vendored(f"tickettailor-examples/{name}").read_text())
 
         def handler(request, *groups) -> Response:
             # the examples' next links point at pages that do not exist: end the walk there

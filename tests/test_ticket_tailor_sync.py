@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import API_KEY, ROOT, Sync, Warehouse, snapshot, wait_for
+from tests.conftest import (
+    API_KEY,
+    ROOT,
+    Sync,
+    Warehouse,
+    snapshot,
+    summary_retries,
+    summary_rows,
+    wait_for,
+)
 
 TABLES = (
     "events",
@@ -64,7 +73,8 @@ def test_full_sync_loads_every_record_once(sync: Sync, fake) -> None:
     result = sync.run()
 
     assert_matches_fake(sync.warehouse, fake)
-    assert "orders" in result.stdout and "requests" in result.stdout
+    # the summary counts what landed: every row of every table, nested ones too
+    assert summary_rows(result) == sync.warehouse.counts()
     tables = sync.warehouse.tables()
     assert "orders__line_items" in tables
     assert not any(t.startswith("orders__issued_tickets") for t in tables)
@@ -78,8 +88,12 @@ def test_foreign_keys_and_timestamps_are_columns(sync: Sync, fake) -> None:
     assert warehouse.column("orders", "event_id") == {
         i: o["event_summary"]["id"] for i, o in orders.items()
     }
-    ticket_types = warehouse.column("ticket_types", "event_id")
-    assert set(ticket_types.values()) <= set(fake.events)
+    ticket_types = {
+        ticket_type["id"]: event_id
+        for event_id, event in fake.events.items()
+        for ticket_type in event["ticket_types"]
+    }
+    assert ticket_types and warehouse.column("ticket_types", "event_id") == ticket_types
     codes = warehouse.column("voucher_codes", "voucher_id")
     assert set(codes.values()) == set(fake.vouchers)
     order_id, order = next(iter(orders.items()))
@@ -142,7 +156,7 @@ def test_fault_storm_ends_exact(sync: Sync, fake) -> None:
     fake.fault_kinds = (429, 500, 502, 503, 504, "truncated", "malformed", "disconnect")
     result = sync.run()
     assert fake.faults_served > 0
-    assert "retries" in result.stdout
+    assert summary_retries(result) > 0
 
     fake.cancel_order(order_of_upcoming_event(fake)["id"])
     fake.add_orders(5)
@@ -182,7 +196,7 @@ def test_overlapping_run_exits_at_once(duckdb_sync: Sync, fake) -> None:
     wait_for(lambda: len(fake.requests) >= 2)
     started = time.monotonic()
     second = duckdb_sync.run(check=False)
-    assert second.returncode != 0
+    assert second.returncode == 75  # "skipped", not "failed", for schedulers
     assert "another sync" in second.stderr
     assert time.monotonic() - started < 30
     fake.latency = 0
@@ -248,25 +262,6 @@ def test_duckdb_file_defaults_to_ticketing_duckdb_where_run(duckdb_sync: Sync, t
     warehouse = Warehouse("duckdb", elsewhere / "ticketing.duckdb")
     Sync(env, "duckdb", warehouse, cwd=elsewhere).run()
     assert len(warehouse.ids("orders")) == 400
-
-
-@pytest.mark.parametrize(
-    ("credentials", "expected"),
-    [
-        ("postgresql://postgres@127.0.0.1:5432/test", "DESTINATION__POSTGRES__CREDENTIALS"),
-        ("postgresql://postgres:pw@127.0.0.1:1/test", "could not reach the destination"),
-    ],
-)
-def test_bad_postgres_settings_say_what_to_fix(duckdb_sync: Sync, credentials, expected) -> None:
-    postgres = Sync(
-        {**duckdb_sync.env, "DESTINATION__POSTGRES__CREDENTIALS": credentials},
-        "postgres",
-        duckdb_sync.warehouse,
-    )
-    result = postgres.run(check=False)
-    assert result.returncode != 0
-    assert expected in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.postgres

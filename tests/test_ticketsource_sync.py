@@ -7,7 +7,14 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import TICKETSOURCE_KEY, Sync, Warehouse, snapshot
+from tests.conftest import (
+    TICKETSOURCE_KEY,
+    Sync,
+    Warehouse,
+    snapshot,
+    summary_retries,
+    summary_rows,
+)
 
 TABLES = ("events", "venues", "dates", "bookings", "seats", "customers", "customer_notes")
 # table -> (fake's ground truth, the foreign keys its rows carry, from links)
@@ -99,7 +106,7 @@ def test_full_sync_flattens_every_record_once(ts_sync: Sync, ticketsource) -> No
     result = ts_sync.run()
 
     assert_matches_fake(ts_sync.warehouse, ticketsource)
-    assert "bookings" in result.stdout and "requests" in result.stdout
+    assert summary_rows(result) == ts_sync.warehouse.counts()
     columns = {
         name
         for (name,) in ts_sync.warehouse.rows(
@@ -183,7 +190,7 @@ def test_fault_storm_ends_exact(ts_sync: Sync, ticketsource) -> None:
     fake = ticketsource
     fake.fault_rate = 0.2
     result = ts_sync.run()
-    assert fake.faults_served > 0 and "retries" in result.stdout
+    assert fake.faults_served > 0 and summary_retries(result) > 0
 
     fake.add_bookings(upcoming_date(fake)["id"], 2)
     ts_sync.run()
