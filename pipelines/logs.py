@@ -60,13 +60,15 @@ def log_level(value: str | None) -> str:
 
 def setup_logging(level: str) -> None:
     formatter = UtcFormatter()
-    errors = logging.StreamHandler(sys.stderr)
-    errors.setFormatter(formatter)
-    logging.basicConfig(level=level, handlers=[errors], force=True)
-    out = logging.StreamHandler(sys.stdout)
-    out.setFormatter(formatter)
-    out.addFilter(SecretFilter())
-    summary.handlers[:] = [out]
+    to_stderr = logging.StreamHandler(sys.stderr)
+    to_stderr.setFormatter(formatter)
+    logging.basicConfig(level=level, handlers=[to_stderr], force=True)
+    # a library's warnings.warn() becomes a log line like any other
+    logging.captureWarnings(True)
+    to_stdout = logging.StreamHandler(sys.stdout)
+    to_stdout.setFormatter(formatter)
+    to_stdout.addFilter(SecretFilter())
+    summary.handlers[:] = [to_stdout]
     summary.propagate = False
     # httpx logs every request at INFO; our client logs what matters
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -186,7 +186,7 @@ def _print_summary(name: str, pipeline: dlt.Pipeline, load_ids: list[str], secon
     else:
         summary.info("%s: no rows loaded", name)
     for table, rows in sorted(counts.items()):
-        summary.info("%s:   %-36s %10s", name, table, f"{rows:,}")
+        summary.info("%s:   %-36s %10s rows", name, table, f"{rows:,}")
     if stats := RUN_STATS.get(name):
         summary.info(
             "%s: requests %s, retries %s, waited %.1f s for rate limits and retries",

@@ -124,10 +124,12 @@ class Warehouse:
 
 
 def summary_rows(result: subprocess.CompletedProcess) -> dict[str, int]:
-    """The closing summary's rows loaded per table: `<time> INFO <source>:   <table>  <rows>`."""
+    """The closing summary's rows loaded per table: `<time> INFO <source>:   <table>  <n> rows`."""
     return {
         table: int(rows.replace(",", ""))
-        for table, rows in re.findall(r"^\S+ INFO \w+:   (\w+) +([\d,]+)$", result.stdout, re.M)
+        for table, rows in re.findall(
+            r"^\S+ INFO \w+:   (\w+) +([\d,]+) rows$", result.stdout, re.M
+        )
     }
 
 

@@ -187,18 +187,24 @@ def test_staging_schema_sorts_apart_and_is_left_empty(sync: Sync) -> None:
     assert "orders" in counts and set(counts.values()) == {0}
 
 
-def test_duckdb_file_from_config_toml(duckdb_sync: Sync, tmp_path) -> None:
+def test_config_toml_names_the_duckdb_file_and_its_typos_are_reported(
+    duckdb_sync: Sync, tmp_path
+) -> None:
     project = tmp_path / "project"
     (project / ".dlt").mkdir(parents=True)
     (project / ".dlt" / "config.toml").write_text(
-        '[destination.duckdb]\ncredentials = "from_config.duckdb"\n'
+        '[destination.duckdb]\ncredentials = "from_config.duckdb"\n\n'
+        "[sources.ticket_tailor]\nactive_event_dayz = 5\n"
     )
     env = {k: v for k, v in duckdb_sync.env.items() if k != "DESTINATION__DUCKDB__CREDENTIALS"}
     env["PYTHONPATH"] = str(ROOT)
     warehouse = Warehouse("duckdb", project / "from_config.duckdb")
-    Sync(env, "duckdb", warehouse, cwd=project).run()
+    result = Sync(env, "duckdb", warehouse, cwd=project).run()
     assert len(warehouse.ids("orders")) == 400
     assert not (project / "ticketing.duckdb").exists()
+    assert "sources.ticket_tailor.active_event_dayz (did you mean active_event_days?)" in (
+        result.stderr
+    )
 
 
 def test_duckdb_failure_is_reported_as_duckdb(duckdb_sync: Sync, tmp_path) -> None:
