@@ -26,12 +26,8 @@ from .config import ConfigError
 TYPE_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
 
 
-class SyncError(Exception):
-    """An expected failure of one sync: printed as one paragraph, without a traceback."""
-
-
-class PipelineBusy(SyncError):
-    """Another run of the same pipeline holds its lock."""
+class PipelineBusy(Exception):
+    """Another run of the same pipeline holds its lock; one paragraph."""
 
 
 class Stopped(KeyboardInterrupt):
@@ -70,7 +66,7 @@ def stop_signal(exc: BaseException) -> int | None:
 def explain(exc: BaseException, source: str) -> str | None:
     """The one-paragraph message for an expected failure of `source`, None for anything else."""
     for current in causes(exc):
-        if isinstance(current, ApiError | SyncError | ConfigError):
+        if isinstance(current, ApiError | ConfigError):
             return redact(str(current))
         if isinstance(current, ConfigFieldMissingException):
             return _missing_config(current)
