@@ -216,9 +216,9 @@ def _message(name: str, exc: Exception) -> str:
 
 def _stopped(name: str, signum: int) -> int:
     _error(
-        f"{name}: stopped by {signal.Signals(signum).name} before it finished; nothing partial "
-        "was loaded or committed. The next run resumes: it loads whatever this one had "
-        "finished reading, then syncs."
+        f"{name}: stopped by {signal.Signals(signum).name} before it finished. The next run "
+        "resumes from the last good one: it first loads (or, if it cannot, discards) what this "
+        "one left pending, then syncs."
     )
     return 128 + signum
 

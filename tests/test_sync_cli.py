@@ -16,6 +16,7 @@ from tests.conftest import (
     ROOT,
     Sync,
     Warehouse,
+    quiet_for,
     summary_rows,
     wait_for,
 )
@@ -112,15 +113,16 @@ def test_config_value_of_the_wrong_type_names_key_and_type(duckdb_sync: Sync) ->
 def test_stop_signal_ends_cleanly_and_the_next_run_is_exact(
     sync: Sync, fake, signum: signal.Signals
 ) -> None:
-    fake.add_orders(1500, created_at=fake.now - 3600)
+    fake.add_orders(3000, created_at=fake.now - 3600)
     fake.latency = 0.01
     process = sync.start()
-    wait_for(lambda: len(fake.requests) >= 10)
-    # Ctrl-C reaches the whole process group; systemd and Airflow signal the process
-    if signum == signal.SIGINT:
-        os.killpg(process.pid, signum)
-    else:
+    if signum == signal.SIGTERM:  # how systemd and Airflow stop a task: here while reading
+        wait_for(lambda: len(fake.requests) >= 10)
         process.send_signal(signum)
+    else:  # Ctrl-C reaches the whole process group: here once reading is done
+        wait_for(lambda: quiet_for(fake, 0.3))
+        assert process.poll() is None, "the run ended before it could be stopped"
+        os.killpg(process.pid, signum)
     stdout, stderr = process.communicate(timeout=60)
     fake.latency = 0
 
