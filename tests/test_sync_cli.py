@@ -136,6 +136,7 @@ def test_stop_signal_ends_cleanly_and_the_next_run_is_exact(
 def test_log_level_in_any_case(duckdb_sync: Sync) -> None:
     result = duckdb_sync.run(LOG_LEVEL="debug")
     assert " DEBUG " in result.stderr
+    assert "did not receive any data" in result.stderr  # dropped only below DEBUG
     wrong = duckdb_sync.run(check=False, LOG_LEVEL="loud")
     assert_one_paragraph(wrong, 2, "LOG_LEVEL='loud'", "DEBUG, INFO")
 
