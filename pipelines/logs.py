@@ -131,7 +131,8 @@ def _rows(step: str, info: Any) -> str:
 
 
 def describe_load(load_id: str) -> str:
-    """dlt's load id (unix seconds) with its UTC time: `1796041078.06 of 12:17:58 UTC`."""
+    """dlt's load id (unix seconds) with its UTC time:
+    `1796041078.0629003 of 2026-11-30 12:17:58 UTC`."""
     try:
         moment = pendulum.from_timestamp(float(load_id))
     except ValueError:

@@ -164,7 +164,7 @@ def loaded_rows(pipeline: dlt.Pipeline, load_ids: list[str]) -> dict[str, int]:
             sql = f"select count(*) from {client.make_qualified_table_name(table)} "
             try:
                 [(count,)] = client.execute_sql(sql + f"where {rows_of(table)}")
-            except DatabaseUndefinedRelation:  # a table dropped by a refresh, not recreated
+            except DatabaseUndefinedRelation:  # dropped outside dlt: the load itself went well
                 continue
             if count:
                 counts[table] = count
