@@ -1,14 +1,15 @@
 """`make bench`: sync performance per source, measured against baselines taken in the same run.
 
 Each sync runs as its own process (so its peak RSS is its own) against a fake API seeded in
-this process, into DuckDB. Prints requests, rows, rows/s and peak RSS, and the ratios the
-project targets.
+this process, into DuckDB. Prints requests, rows, rows/s, peak RSS and the bytes of pipeline
+state the run stored, and the ratios the project targets.
 
 Ticket Tailor: a full sync, a no-change incremental run, dlt's generic rest_api on the same data
 (bench/baseline.py) and a full sync at a tenth of the orders, for memory growth.
 TicketSource: a full sync and a no-change run at `--dates` dates, a full sync at `--scale`
-times the data (memory growth), and a full sync of a small account with 50 ms latency on every
-request, whose extract time is compared with requests x latency / concurrency.
+times the data (memory growth, and state bytes per run: 100,000 customers by default), and a
+full sync of a small account with 50 ms latency on every request, whose extract time is
+compared with requests x latency / concurrency.
 KorusTicket: a full sync and a no-change run (catalog interval not due) at `--korus-orders`.
 """
 
@@ -53,6 +54,7 @@ class Run:
     peak_rss_mb: float
     child_requests: int = 0
     extract_seconds: float = 0.0
+    state_bytes: int = 0
 
     @property
     def rows_per_second(self) -> float:
@@ -106,6 +108,7 @@ def bench_ticketsource(dates: int, scale: int) -> None:
         no_change = sync_run("no-change run", fake, "ticketsource", "ts")
     with served(ticketsource_fake(dates * scale)) as fake:
         large = sync_run(f"full sync, {dates * scale:,} dates", fake, "ticketsource", "ts-large")
+        large_customers = len(fake.customers)
     with served(ticketsource_fake(dates // 10)) as fake:
         fake.latency = LATENCY
         slow = sync_run(
@@ -117,6 +120,7 @@ def bench_ticketsource(dates: int, scale: int) -> None:
 
     print_runs(f"TicketSource, {dates:,} dates", [full, no_change, large, slow])
     print(f"child requests: full {full.child_requests:,}, no-change {no_change.child_requests:,}")
+    print(f"state bytes per run at {large_customers:,} customers: {large.state_bytes:,}")
     report(
         "no-change child requests / full-sync child requests",
         no_change.child_requests / full.child_requests,
@@ -210,6 +214,7 @@ def measure(
         "RUNTIME__DLTHUB_TELEMETRY": "false",
     }
     rows_before = count_rows(warehouse, dataset)
+    state_before = state_bytes(warehouse, dataset)
     fake.reset_log()
     print(f"bench: {name} ...", file=sys.stderr, flush=True)
     started = time.monotonic()
@@ -232,6 +237,7 @@ def measure(
         float(peak_file.read_text()),
         child_requests=sum(bool(CHILD_PATH.fullmatch(path)) for _, path, _ in fake.requests),
         extract_seconds=float(extract.group(1)) if extract else 0.0,
+        state_bytes=state_bytes(warehouse, dataset) - state_before,
     )
 
 
@@ -250,13 +256,30 @@ def count_rows(warehouse: Path, dataset: str) -> int:
         )
 
 
+def state_bytes(warehouse: Path, dataset: str) -> int:
+    """Bytes of pipeline state the dataset holds: dlt adds a copy each run that changes it."""
+    if not warehouse.exists():
+        return 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            [(size,)] = con.sql(
+                f"select coalesce(sum(strlen(state)), 0) from {dataset}._dlt_pipeline_state"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return 0
+    return size
+
+
 def print_runs(title: str, runs: list[Run | None]) -> None:
     print(f"\n{title} (fake API on loopback, DuckDB)\n")
-    print(f"{'run':<44}{'seconds':>9}{'requests':>10}{'rows':>10}{'rows/s':>9}{'peak RSS':>11}")
+    print(
+        f"{'run':<44}{'seconds':>9}{'requests':>10}{'rows':>10}{'rows/s':>9}{'peak RSS':>11}"
+        f"{'state':>12}"
+    )
     for run in filter(None, runs):
         print(
             f"{run.name:<44}{run.seconds:>9.1f}{run.requests:>10,}{run.rows:>10,}"
-            f"{run.rows_per_second:>9,.0f}{run.peak_rss_mb:>8,.0f} MB"
+            f"{run.rows_per_second:>9,.0f}{run.peak_rss_mb:>8,.0f} MB{run.state_bytes:>10,} B"
         )
     print()
 

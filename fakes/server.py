@@ -69,6 +69,23 @@ class FakeError(Exception):
 Handler = Callable[..., Response]
 
 
+@dataclass
+class Alteration:
+    """A change to the body of answers (see `FakeServer.alter`)."""
+
+    change: Callable[[Request, Any], Any]
+    path: str | None
+    # answers left to change; 0 for no limit, -1 once used up
+    times: int
+
+    def applies_to(self, path: str) -> bool:
+        if self.times < 0 or not path.startswith(self.path or ""):
+            return False
+        if self.times:
+            self.times = self.times - 1 or -1
+        return True
+
+
 class FakeServer:
     """Serves a vendor fake on 127.0.0.1; see the module docstring for how to subclass it."""
 
@@ -88,6 +105,7 @@ class FakeServer:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._faults: list[tuple[Fault, str | None]] = []
+        self._alterations: list[Alteration] = []
         self._storm = random.Random(seed)
         # guards the log, the rate-limit window and the faults, never held while sleeping
         self._meta = threading.Lock()
@@ -169,6 +187,19 @@ class FakeServer:
         with self._meta:
             self._faults.extend((fault, path) for fault in faults)
 
+    def alter(
+        self, change: Callable[[Request, Any], Any], path: str | None = None, times: int = 0
+    ) -> None:
+        """Passes the JSON body of each 200 answer to a GET (whose path starts with `path`, if
+        given) through change(request, body) before it is sent: a page cut short, a link
+        dropped, a list that shifted. `times` answers, or (0) until `clear_alterations`."""
+        with self._meta:
+            self._alterations.append(Alteration(change, path, times))
+
+    def clear_alterations(self) -> None:
+        with self._meta:
+            self._alterations.clear()
+
     def request_count(self, path_prefix: str | None = None) -> int:
         with self._meta:
             return sum(path.startswith(path_prefix or "") for _, path, _ in self.requests)
@@ -215,6 +246,8 @@ class FakeServer:
         # serialise under the lock so a concurrent mutation cannot change a record mid-dump
         with self.lock:
             response = self._respond(request, limited, fault)
+            if response.status == 200 and request.method == "GET":
+                response.body = self._altered(request, response.body)
             payload = response.body
             if not isinstance(payload, bytes):
                 payload = orjson.dumps(payload)
@@ -262,6 +295,14 @@ class FakeServer:
         if path_known:
             return self.error(405, f"{request.method} is not allowed on {request.path}")
         return self.error(404, f"No such endpoint: {request.path}")
+
+    def _altered(self, request: Request, body: Any) -> Any:
+        with self._meta:
+            changes = [a for a in self._alterations if a.applies_to(request.path)]
+            self._alterations = [a for a in self._alterations if a.times >= 0]
+        for alteration in changes:
+            body = alteration.change(request, orjson.loads(orjson.dumps(body)))
+        return body
 
     def _count_request(self) -> tuple[dict[str, str], bool]:
         """Counts a request in the fixed window: its rate-limit headers, and whether it is

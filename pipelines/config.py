@@ -29,7 +29,7 @@ from dlt.destinations.impl.postgres.configuration import (
     PostgresCredentials as DltPostgresCredentials,
 )
 
-from sources.client import SecretFilter
+from sources.client import Secrets
 
 logger = logging.getLogger("ticketing")
 
@@ -154,11 +154,12 @@ def _keys_under(name: str) -> set[str]:
     return keys
 
 
-def destination(kind: str) -> Destination:
-    """The destination, its settings checked now rather than halfway through a run."""
+def destination(kind: str, secrets: Secrets) -> Destination:
+    """The destination, its settings checked now rather than halfway through a run; a
+    password joins the run's secrets."""
     if kind == "duckdb":
         return _duckdb()
-    return dlt.destinations.postgres(credentials=_postgres_credentials())
+    return dlt.destinations.postgres(credentials=_postgres_credentials(secrets))
 
 
 def _duckdb() -> Destination:
@@ -186,7 +187,7 @@ class PostgresSettings(BaseConfiguration):
     credentials: PostgresCredentials = None
 
 
-def _postgres_credentials() -> PostgresCredentials:
+def _postgres_credentials(secrets: Secrets) -> PostgresCredentials:
     try:
         settings = resolve_configuration(PostgresSettings(), sections=("destination", "postgres"))
     except InvalidNativeValue:
@@ -211,5 +212,5 @@ def _postgres_credentials() -> PostgresCredentials:
         ) from None
     credentials = settings.credentials
     if credentials.password:
-        SecretFilter.register(str(credentials.password))
+        secrets.add(str(credentials.password))
     return credentials

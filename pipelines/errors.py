@@ -1,7 +1,7 @@
 """One paragraph for each failure a user can fix, naming what to fix; None for anything else.
 
 dlt wraps what went wrong in its own step exceptions, so `explain` walks the chain of causes
-to the first failure it knows. Messages never carry secrets (see `sources.client.redact`).
+to the first failure it knows. Messages never carry secrets (see `sources.client.Secrets`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dlt.common.configuration.exceptions import (
 )
 from dlt.common.exceptions import SignalReceivedException
 
-from sources.client import ApiError, redact
+from sources.client import ApiError, Secrets
 
 from .config import ConfigError
 
@@ -63,20 +63,20 @@ def stop_signal(exc: BaseException) -> int | None:
     return None
 
 
-def explain(exc: BaseException, source: str) -> str | None:
+def explain(exc: BaseException, source: str, secrets: Secrets) -> str | None:
     """The one-paragraph message for an expected failure of `source`, None for anything else."""
     for current in causes(exc):
         if isinstance(current, ApiError | ConfigError):
-            return redact(str(current))
+            return secrets.redact(str(current))
         if isinstance(current, ConfigFieldMissingException):
             return _missing_config(current)
         if isinstance(current, ConfigValueCannotBeCoercedException):
-            return _wrong_type(current, source)
+            return _wrong_type(current, source, secrets)
         if isinstance(current, psycopg2.OperationalError):
-            return _postgres(current)
+            return _postgres(current, secrets)
         if isinstance(current, duckdb.Error):
             return (
-                f"DuckDB failed: {redact(str(current)).strip()}. Check that "
+                f"DuckDB failed: {secrets.redact(str(current)).strip()}. Check that "
                 "DESTINATION__DUCKDB__CREDENTIALS (default ./ticketing.duckdb) names a file in "
                 "a writable directory and that no other program holds it open; nothing was "
                 "loaded."
@@ -103,19 +103,19 @@ def _source_key(traces: list, field: str) -> str:
     return ".".join([*(sections or ["sources"]), field])
 
 
-def _wrong_type(exc: ConfigValueCannotBeCoercedException, source: str) -> str:
+def _wrong_type(exc: ConfigValueCannotBeCoercedException, source: str, secrets: Secrets) -> str:
     key = f"sources.{source}.{exc.field_name}"
     wanted = TYPE_NAMES.get(exc.hint, f"a value of type {getattr(exc.hint, '__name__', exc.hint)}")
     return (
         f"{source}: the configuration value of {key} ({key.upper().replace('.', '__')}) is "
-        f"{redact(repr(exc.field_value))}, which is not {wanted}. Fix it in .dlt/config.toml, "
-        ".dlt/secrets.toml or the environment."
+        f"{secrets.redact(repr(exc.field_value))}, which is not {wanted}. Fix it in "
+        ".dlt/config.toml, .dlt/secrets.toml or the environment."
     )
 
 
-def _postgres(exc: psycopg2.OperationalError) -> str:
+def _postgres(exc: psycopg2.OperationalError, secrets: Secrets) -> str:
     """Says what actually failed: no such database, refused login, or no server."""
-    text = redact(str(exc)).strip()
+    text = secrets.redact(str(exc)).strip()
     fix = "DESTINATION__POSTGRES__CREDENTIALS (or [destination.postgres] in .dlt/secrets.toml)"
     if database := re.search(r'database "([^"]+)" does not exist', text):
         return (

@@ -16,7 +16,7 @@ import dlt
 import pendulum
 from dlt.common.runtime.collector import Collector, NullCollector
 
-from sources.client import SecretFilter, install_secret_filter
+from sources.client import SecretFilter, Secrets, install_secret_filter
 
 logger = logging.getLogger("ticketing")
 # the closing summary goes to stdout, everything else to stderr
@@ -58,7 +58,8 @@ def log_level(value: str | None) -> str:
     return level
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str, secrets: Secrets) -> None:
+    """Log lines to stderr and the closing summary to stdout, the run's secrets blanked out."""
     formatter = UtcFormatter()
     to_stderr = logging.StreamHandler(sys.stderr)
     to_stderr.setFormatter(formatter)
@@ -67,13 +68,13 @@ def setup_logging(level: str) -> None:
     logging.captureWarnings(True)
     to_stdout = logging.StreamHandler(sys.stdout)
     to_stdout.setFormatter(formatter)
-    to_stdout.addFilter(SecretFilter())
+    to_stdout.addFilter(SecretFilter(secrets))
     summary.handlers[:] = [to_stdout]
     summary.propagate = False
     # httpx logs every request at INFO; our client logs what matters
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     _adopt_dlt_logger()
-    install_secret_filter()
+    install_secret_filter(secrets)
 
 
 def _adopt_dlt_logger() -> None:

@@ -26,9 +26,9 @@ from types import FrameType
 import dlt
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
-from sources.client import RUN_STATS, redact
+from sources.client import RequestStats, Run, Secrets
 
-from . import config
+from . import config, refresh
 from .config import SOURCES, ConfigError
 from .errors import PipelineBusy, Stopped, causes, explain, stop_signal
 from .logs import describe_load, log_level, progress, setup_logging, summary
@@ -48,28 +48,29 @@ def main(argv: list[str] | None = None) -> int:
         args = _parse_args(argv)
     except SystemExit as exc:  # argparse: --help, or a usage error it has printed
         return EXIT_USAGE if exc.code else EXIT_OK
+    run = Run()
     try:
         level = log_level(os.environ.get("LOG_LEVEL"))
     except ValueError as exc:
-        setup_logging("INFO")
-        _error(str(exc))
+        setup_logging("INFO", run.secrets)
+        _error(str(exc), run.secrets)
         return EXIT_USAGE
-    setup_logging(level)
+    setup_logging(level, run.secrets)
     with _sigterm_stops():
         try:
-            return _run(args)
+            return _run(args, run)
         except KeyboardInterrupt as exc:  # between two sources
-            return _stopped("the sync", stop_signal(exc) or signal.SIGINT)
+            return _stopped("the sync", stop_signal(exc) or signal.SIGINT, run.secrets)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, run: Run) -> int:
     try:
         if args.list:
             print("\n".join(config.configured_sources()))
             return EXIT_OK
         names = args.sources or config.configured_sources(required=True)
     except ConfigError as exc:
-        _error(str(exc))
+        _error(str(exc), run.secrets)
         return EXIT_USAGE
     for name in names:
         config.warn_unknown_keys(name)
@@ -77,29 +78,30 @@ def _run(args: argparse.Namespace) -> int:
     for name in names:
         try:
             with run_lock(name):
-                sync(name, args.destination, full_refresh=args.full_refresh)
+                sync(name, args.destination, full_refresh=args.full_refresh, run=run)
         except PipelineBusy as exc:
-            _error(str(exc))
+            _error(str(exc), run.secrets)
             busy.append(name)
         except BaseException as exc:
             if (signum := stop_signal(exc)) is not None:
-                return _stopped(name, signum)
+                return _stopped(name, signum, run.secrets)
             if not isinstance(exc, Exception):
                 raise
-            _error(_message(name, exc))
+            _error(_message(name, exc, run.secrets), run.secrets)
             failed.append(name)
     if failed:
         return EXIT_FAILED
     return EXIT_BUSY if busy else EXIT_OK
 
 
-def sync(name: str, destination: str, full_refresh: bool = False) -> None:
+def sync(name: str, destination: str, full_refresh: bool = False, run: Run | None = None) -> None:
     """Runs one source's pipeline once, first finishing a load that an earlier run left."""
+    run = run or Run()
     started = time.monotonic()
     config.check_placeholders(name)
     pipeline = dlt.pipeline(
         pipeline_name=name,
-        destination=config.destination(destination),
+        destination=config.destination(destination, run.secrets),
         dataset_name=name,
         progress=progress(),
     )
@@ -109,16 +111,13 @@ def sync(name: str, destination: str, full_refresh: bool = False) -> None:
         # an earlier run was stopped after extracting: its package holds data and cursors
         logger.info("%s: loading what an earlier run left pending", name)
         loads.append(pipeline.run(loader_file_format=file_format))
-    source = SOURCES[name].source_function()()
-    loads.append(
-        pipeline.run(
-            source,
-            loader_file_format=file_format,
-            refresh="drop_sources" if full_refresh else None,
-        )
-    )
+    source = SOURCES[name].source_function()(run=run)
+    if full_refresh:
+        # rebuilt in staging and swapped in at the end: no `refresh=`, which drops up front
+        source = refresh.full_refresh(source)
+    loads.append(pipeline.run(source, loader_file_format=file_format))
     load_ids = [load_id for info in loads if info for load_id in info.loads_ids]
-    _print_summary(name, pipeline, load_ids, time.monotonic() - started)
+    _print_summary(name, pipeline, load_ids, time.monotonic() - started, run.stats.get(name))
 
 
 @contextmanager
@@ -171,7 +170,13 @@ def loaded_rows(pipeline: dlt.Pipeline, load_ids: list[str]) -> dict[str, int]:
     return counts
 
 
-def _print_summary(name: str, pipeline: dlt.Pipeline, load_ids: list[str], seconds: float) -> None:
+def _print_summary(
+    name: str,
+    pipeline: dlt.Pipeline,
+    load_ids: list[str],
+    seconds: float,
+    stats: RequestStats | None,
+) -> None:
     trace = pipeline.last_trace
     steps = ", ".join(
         f"{step.step} {(step.finished_at - step.started_at).total_seconds():.1f} s"
@@ -187,23 +192,25 @@ def _print_summary(name: str, pipeline: dlt.Pipeline, load_ids: list[str], secon
         summary.info("%s: no rows loaded", name)
     for table, rows in sorted(counts.items()):
         summary.info("%s:   %-36s %10s rows", name, table, f"{rows:,}")
-    if stats := RUN_STATS.get(name):
+    if stats:
+        tokens = f" and {stats.token_requests:,} for tokens" if stats.token_requests else ""
         summary.info(
-            "%s: requests %s, retries %s, waited %.1f s for rate limits and retries",
+            "%s: requests %s%s, retries %s, waited %.1f s for rate limits and retries",
             name,
             f"{stats.requests:,}",
+            tokens,
             f"{stats.retries:,}",
             stats.waited_seconds,
         )
 
 
-def _error(message: str) -> None:
+def _error(message: str, secrets: Secrets) -> None:
     """An error as one line of the log: a paragraph, never a traceback."""
-    logger.error("%s", " ".join(redact(message).split()))
+    logger.error("%s", " ".join(secrets.redact(message).split()))
 
 
-def _message(name: str, exc: Exception) -> str:
-    message = explain(exc, name)
+def _message(name: str, exc: Exception, secrets: Secrets) -> str:
+    message = explain(exc, name, secrets)
     if message is None:
         logger.debug("%s: the sync failed unexpectedly", name, exc_info=exc)
         cause = list(causes(exc))[-1]  # dlt's step wrappers only repeat it
@@ -214,11 +221,12 @@ def _message(name: str, exc: Exception) -> str:
     return message if message.startswith(f"{name}:") else f"{name}: {message}"
 
 
-def _stopped(name: str, signum: int) -> int:
+def _stopped(name: str, signum: int, secrets: Secrets) -> int:
     _error(
         f"{name}: stopped by {signal.Signals(signum).name} before it finished. The next run "
         "resumes from the last good one: it first loads (or, if it cannot, discards) what this "
-        "one left pending, then syncs."
+        "one left pending, then syncs.",
+        secrets,
     )
     return 128 + signum
 
@@ -251,7 +259,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--full-refresh",
         action="store_true",
-        help="drop this source's tables and cursors, then load everything again",
+        help="reload everything from scratch (cursors too) and swap it in at the end",
     )
     parser.add_argument(
         "--list", action="store_true", help="print the configured sources, one per line"

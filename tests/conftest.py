@@ -138,14 +138,16 @@ def summary_retries(result: subprocess.CompletedProcess) -> int:
 
 
 def snapshot(warehouse: Warehouse, tables: tuple[str, ...]) -> dict[str, str]:
-    """Every row of the tables (their data columns), to tell whether a run changed anything."""
+    """Every row of the tables (their data columns, not when they were read), to tell whether
+    a run changed anything."""
     result = {}
     for table in tables:
         columns = [
             name
             for (name,) in warehouse.rows(
                 "select column_name from information_schema.columns where table_schema = "
-                f"'{warehouse.dataset}' and table_name = '{table}' and column_name not like '_dlt%'"
+                f"'{warehouse.dataset}' and table_name = '{table}' "
+                "and column_name not like '_dlt%' and column_name <> '_read_at'"
             )
         ]
         quoted = ", ".join(f'"{name}"' for name in columns)

@@ -14,11 +14,14 @@ from sources.client import (
     ApiClient,
     ApiUnavailable,
     AsyncApiClient,
+    ClientCredentials,
     CredentialsError,
     RateLimitPacer,
     RequestRejected,
     RetryPolicy,
+    Run,
     SecretFilter,
+    Secrets,
     fan_out,
 )
 
@@ -154,11 +157,12 @@ def test_links_on_the_vendor_host_resolve_against_base_url() -> None:
 def test_secrets_are_redacted_from_log_records() -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.addFilter(SecretFilter())
+    secrets = Secrets()
+    handler.addFilter(SecretFilter(secrets))
     log = logging.getLogger("ticketing.test")
     log.addHandler(handler)
     try:
-        ApiClient("test_source", "http://127.0.0.1:9", secrets=(SECRET,))
+        ApiClient("test_source", "http://127.0.0.1:9", run=Run(secrets), secrets=(SECRET,))
         log.warning("key was %s", SECRET)
     finally:
         log.removeHandler(handler)
@@ -194,3 +198,42 @@ def test_async_client_caps_the_requests_in_flight(server) -> None:
 
     assert asyncio.run(many()) == [{"data": [1, 2, 3]}] * 12
     assert server.peak_in_flight == 3
+
+
+class ShortTokens(FakeServer):
+    """An OAuth2 token endpoint issuing tokens that live 1.5 s, and GET /items behind them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens_issued = 0
+        self.route("POST", r"/token", self.token)
+        self.route("GET", r"/items", lambda request: Response(200, {"data": [1]}))
+
+    def token(self, request) -> Response:
+        self.tokens_issued += 1
+        return Response(200, {"access_token": f"token-{self.tokens_issued:06}", "expires_in": 1.5})
+
+    def authorize(self, request):
+        if request.path == "/token" or request.headers.get("Authorization", "").startswith(
+            "Bearer token-"
+        ):
+            return None
+        return Response(401, {"message": "Unauthorized"})
+
+
+def test_short_lived_tokens_cost_one_token_request_per_lifetime() -> None:
+    server = ShortTokens()
+    with server.serve() as url:
+        auth = ClientCredentials("test_source", f"{url}/token", "client", "client-secret-value")
+        client = ApiClient("test_source", url, auth=auth)
+        server.latency = 0.05
+        for _ in range(30):  # about 1.5 s: one lifetime, renewed after two thirds of it
+            client.get_json("/items")
+    assert server.tokens_issued <= 3
+    assert client.stats.token_requests == server.tokens_issued
+
+
+def test_tokens_are_renewed_a_minute_early_or_after_two_thirds_of_their_life() -> None:
+    auth = ClientCredentials("test_source", "http://127.0.0.1:9/token", "client", "secret")
+    assert auth.renewal_delay(1800) == 1740
+    assert auth.renewal_delay(30) == 20

@@ -17,8 +17,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from fakes.data import iso
 from fakes.korusticket import HOLD, KorusTicketFake, uuid7_ms
-from fakes.ticketsource import iso
 
 NOW = 1_750_000_000  # a fixed clock: the seeded data is the same run after run
 CLIENT_ID = "korus-test-client"

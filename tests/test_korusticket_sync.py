@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
+from fakes.korusticket import KorusTicketFake
 from tests.conftest import (
     KORUS_ID,
     KORUS_SECRET,
     Sync,
     Warehouse,
+    korusticket_sync,
     snapshot,
     summary_retries,
     summary_rows,
@@ -28,6 +33,7 @@ TABLES = (
 )
 TRUTH = {"order_documents": "documents"}
 CATALOG_TABLES = ("catalogs", "product_bases", "products", "offers")
+DAY = 86_400
 
 
 def truth(fake, table: str) -> dict[str, dict]:
@@ -68,6 +74,15 @@ def assert_matches_fake(warehouse: Warehouse, fake) -> None:
     assert products == {i: iri_id(p["productBase"]) for i, p in fake.products.items()}
     offers = warehouse.column("offers", "product_id")
     assert offers == {i: iri_id(o["product"]) for i, o in fake.offers.items()}
+
+
+def unix(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp).timestamp()
+
+
+def documents_read(fake) -> list[str]:
+    """The order ids whose documents were listed since the fake's log was last reset."""
+    return [p.split("/")[-2] for _, p, _ in fake.requests if p.endswith("/documents")]
 
 
 def test_full_sync_loads_every_record_once(kt_sync: Sync, korusticket) -> None:
@@ -229,3 +244,88 @@ def test_secrets_and_tokens_never_reach_logs_or_state(
             data = path.read_bytes()
             assert KORUS_SECRET.encode() not in data, f"secret in {path}"
             assert not any(token.encode() in data for token in tokens), f"token in {path}"
+
+
+def test_orders_tied_with_the_newest_get_their_documents(kt_sync: Sync, korusticket) -> None:
+    """Orders created in the newest second of the last run, but listed only after it."""
+    fake = korusticket
+    kt_sync.run()
+    newest = max(fake.orders.values(), key=lambda o: o["createdAt"])
+    tied = fake.add_orders(2, created_at=unix(newest["createdAt"]) + 0.999)
+    assert {o["createdAt"] for o in tied} == {newest["createdAt"]}
+    fake.reset_log()
+
+    kt_sync.run()
+
+    assert_matches_fake(kt_sync.warehouse, fake)
+    assert sorted(documents_read(fake)) == sorted(o["id"] for o in tied)
+
+
+def test_orders_committed_late_get_their_documents(kt_sync: Sync, korusticket) -> None:
+    """Orders listed after a run although created before its newest one, within the lookback;
+    once read, their documents are not read again."""
+    fake = korusticket
+    kt_sync.run()
+    newest = max(unix(o["createdAt"]) for o in fake.orders.values())
+    late = fake.add_orders(2, created_at=newest - DAY)
+    fake.reset_log()
+
+    kt_sync.run()
+
+    assert_matches_fake(kt_sync.warehouse, fake)
+    assert sorted(documents_read(fake)) == sorted(o["id"] for o in late)
+    fake.reset_log()
+    kt_sync.run()
+    assert documents_read(fake) == []
+
+
+@pytest.mark.parametrize("newer_days", [1, 4], ids=["in-lookback", "past-lookback"])
+def test_documents_are_read_again_once_downloadable(
+    kt_sync: Sync, korusticket, newer_days: int
+) -> None:
+    """A document not downloadable yet when read (no temporaryUrl) is read again once its
+    downloadableAt has passed, whether or not the walk still lists its order; then no more."""
+    fake = korusticket
+    kt_sync.run()
+    # add_orders makes each document downloadable from its order's createdAt: with the fake's
+    # clock a minute behind, an order made at real time has one downloadable a minute later
+    fake.advance(-60)
+    [order] = fake.add_orders(1, created_at=time.time())
+    fake.add_orders(1, created_at=time.time() + newer_days * DAY)  # the newest: moves the walk
+    kt_sync.run()
+    pending = kt_sync.warehouse.column("order_documents", "temporary_url is null", "order_id")
+    assert pending[order["id"]]
+    fake.advance(60)
+    fake.reset_log()
+
+    kt_sync.run()
+
+    assert_matches_fake(kt_sync.warehouse, fake)
+    assert documents_read(fake) == [order["id"]]
+    pending = kt_sync.warehouse.column("order_documents", "temporary_url is null", "order_id")
+    assert not pending[order["id"]]
+    fake.reset_log()
+    kt_sync.run()
+    assert documents_read(fake) == []
+
+
+def test_documents_that_appear_on_an_order_later_are_read(tmp_path) -> None:
+    """An order listed with no documents has them read again while the walk re-reads it, until
+    it has some; an order whose documents were read, all downloadable, is not read again."""
+    fake = KorusTicketFake(client_id=KORUS_ID, client_secret=KORUS_SECRET, seed=9)
+    fake.seed_data(orders=40, reservations=4, days=10, documents_per_order=0)
+    with fake.serve():
+        sync = korusticket_sync(tmp_path, fake, "duckdb", None)
+        sync.run()
+        newest = max(fake.orders.values(), key=lambda o: o["createdAt"])
+        fake.add_document(newest["id"])
+        fake.reset_log()
+
+        sync.run()
+
+        assert_matches_fake(sync.warehouse, fake)
+        assert newest["id"] in documents_read(fake)
+        fake.reset_log()
+        sync.run()
+        read = documents_read(fake)
+        assert read and newest["id"] not in read  # the others still have none

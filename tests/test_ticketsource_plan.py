@@ -6,10 +6,8 @@ import zlib
 from decimal import Decimal
 
 import pendulum
-import pytest
 
-from sources.client import ApiError
-from sources.ticketsource.helpers import Freshness, _next_page, flatten
+from sources.ticketsource.helpers import Freshness, flatten
 
 # the guide's sample booking and seat, as they stand
 BOOKING = {
@@ -55,7 +53,7 @@ NOW = pendulum.datetime(2026, 6, 1, 12)
 def plan(runs: int | None = None, sweep_runs: int = 24) -> Freshness:
     freshness = Freshness(pendulum.duration(days=3), pendulum.duration(hours=1), sweep_runs)
     state = {} if runs is None else {"runs": runs, "started_at": NOW.isoformat()}
-    freshness.start(state)
+    freshness.start(state, set(), {})
     freshness.now = NOW.add(hours=1)
     return freshness
 
@@ -79,15 +77,6 @@ def test_seat_references_are_text_and_missing_parent_links_fall_back() -> None:
     assert row["reference"] == {"row": "A", "seat": "26"}
     orphan = flatten({"id": "csn-1", "attributes": {}, "links": {}}, "customer_id", "cst-9")
     assert orphan["customer_id"] == "cst-9"
-
-
-def test_next_page_comes_from_the_link_and_must_move_on() -> None:
-    link = "https://api.ticketsource.io/customers?page=3"
-    assert _next_page({"links": {"next": link}}, 2) == 3
-    assert _next_page({"links": {"next": None}}, 2) is None
-    assert _next_page({"data": []}, 2) is None
-    with pytest.raises(ApiError, match="never end"):
-        _next_page({"links": {"next": link}}, 3)
 
 
 def test_first_run_reads_everything() -> None:
@@ -117,6 +106,20 @@ def test_later_runs_read_new_changed_and_live_parents_only() -> None:
     assert freshness.bookings_due(date) == freshness.swept("evt-quiet")
     assert freshness.bookings_due({**date, "end": NOW.subtract(days=2).isoformat()})
     assert freshness.bookings_due({**date, "end": NOW.add(days=20).isoformat()})
+
+
+def test_state_keeps_only_the_run_marks() -> None:
+    state = {
+        "runs": 3,
+        "started_at": NOW.isoformat(),
+        "customer_ids": ["cst-1"],  # kept by earlier versions
+        "event_ends": {"evt-1": NOW.isoformat()},
+    }
+    freshness = Freshness(pendulum.duration(days=3), pendulum.duration(hours=1), 24)
+    freshness.start(state, {"cst-1"}, {"evt-1": NOW.isoformat()})
+    assert set(state) == {"runs", "started_at"} and state["runs"] == 4
+    assert freshness.known_customers == {"cst-1"}
+    assert freshness.event_ends == {"evt-1": NOW.isoformat()}
 
 
 def test_a_refund_line_marks_its_booking_changed() -> None:

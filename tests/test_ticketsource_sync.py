@@ -7,6 +7,8 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from dlt.common.versioned_state import decompress_state
+
 from tests.conftest import (
     TICKETSOURCE_KEY,
     Sync,
@@ -277,3 +279,30 @@ def test_secret_never_appears_in_logs_or_state(
     for path in Path(tmp_path / "dlt").rglob("*"):
         if path.is_file():
             assert TICKETSOURCE_KEY.encode() not in path.read_bytes(), f"secret in {path}"
+
+
+def newest_state(warehouse: Warehouse) -> str:
+    """The pipeline state dlt stored with the last load (compressed, base64)."""
+    [(state,)] = warehouse.rows(
+        "select state from ticketsource._dlt_pipeline_state order by version desc limit 1"
+    )
+    return state
+
+
+def test_state_does_not_grow_run_after_run(ts_duckdb_sync: Sync, ticketsource) -> None:
+    """dlt stores the whole state again every run, so it holds only the run's marks: the
+    customers and date ends known come from the warehouse."""
+    fake = ticketsource
+    sizes = []
+    for run in range(20):
+        for n in range(3):
+            fake.add_customer(first_name=f"Run {run}", last_name=f"Customer {n}")
+        if run == 10:
+            fake.delete_customer(next(iter(fake.customers)))
+        ts_duckdb_sync.run()
+        sizes.append(len(newest_state(ts_duckdb_sync.warehouse)))
+
+    assert abs(sizes[-1] - sizes[1]) <= 8, sizes
+    state = decompress_state(newest_state(ts_duckdb_sync.warehouse))
+    assert set(state["sources"]["ticketsource"]) == {"started_at", "runs"}
+    assert_matches_fake(ts_duckdb_sync.warehouse, fake)

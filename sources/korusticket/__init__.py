@@ -7,8 +7,11 @@ How each table stays fresh (README has the guarantees in full):
 - orders (with their items), reservations: walked oldest first from `createdAt[after]` = the
   newest one loaded less `lookback_days`, so cancellations (`status`, `cancelledAt`) and
   reservation expiry within the lookback are merged; ties in the newest second are re-read.
-- order_documents: read for orders that are new since the last run, or cancelled since then;
-  the documents read for an order replace the ones loaded for it.
+- order_documents: read for each order the walk lists that has none in the warehouse (new,
+  tied with or committed after the last run's newest, or listed with none so far), for orders
+  cancelled since the last run and, whatever the order's age, once a document loaded without
+  a URL (not downloadable yet) has reached its `downloadable_at`. The warehouse says what was
+  read, not the cursor. The documents read for an order replace the ones loaded for it.
 Requests carry an OAuth2 client-credentials token, renewed before it expires and after a 401.
 """
 
@@ -20,18 +23,16 @@ import dlt
 import pendulum
 from dlt.sources import DltResource
 
-from sources.client import ApiClient, ClientCredentials, RetryPolicy
+from sources.client import ApiClient, ClientCredentials, RetryPolicy, Run
+from sources.records import Record, column_hints, deletion
 from sources.timestamps import parse_timestamp
 
 from . import settings
-from .helpers import Korus, Record
+from .helpers import DocumentMarks, Korus, documents_due, documents_loaded
 
 
 def columns(table: str, deletes: bool = False) -> dict[str, dict]:
-    hints = {name: {"data_type": "timestamp"} for name in settings.TIMESTAMP_COLUMNS[table]}
-    if deletes:
-        hints[settings.DELETED_FLAG] = {"data_type": "bool", "hard_delete": True}
-    return hints
+    return column_hints(settings.TIMESTAMP_COLUMNS[table], deletes)
 
 
 @dlt.source(name="korusticket")
@@ -47,11 +48,13 @@ def korusticket_source(
     page_size: int = settings.PAGE_SIZE,
     max_attempts: int = RetryPolicy.max_attempts,
     backoff_seconds: float = RetryPolicy.backoff_base,
+    run: Run | None = None,
 ) -> Sequence[DltResource]:
     auth = ClientCredentials("korusticket", token_url, client_id, client_secret)
     client = ApiClient(
         "korusticket",
         base_url,
+        run=run,
         auth=auth,
         headers={"Accept": "application/ld+json", "Accept-Language": accept_language},
         credential_keys=settings.CREDENTIAL_KEYS,
@@ -61,13 +64,16 @@ def korusticket_source(
     )
     api = Korus(client, concurrency, page_size)
     lookback = pendulum.duration(days=lookback_days)
-    # what the orders walk found out, for the documents: filled before its first page
-    marks: dict[str, pendulum.DateTime | None] = {}
+    # what the warehouse holds of the orders' documents: filled before the walk's first page
+    marks = DocumentMarks()
 
-    @dlt.resource(primary_key="id", write_disposition="merge", columns=columns("catalogs"))
+    @dlt.resource(
+        primary_key="id", write_disposition="merge", columns=columns("catalogs", deletes=True)
+    )
     def catalogs() -> Iterator[list[Record]]:
         """GET /v1/ticketing/catalogs, when `catalog_interval_hours` have passed since the last
-        read (the catalog-side tables below hang off it)."""
+        read (the catalog-side tables below hang off it); a catalog gone from the list is
+        deleted, and so is everything below it."""
         state = dlt.current.resource_state()
         now = pendulum.now("UTC")
         read_at = state.get("read_at")
@@ -75,14 +81,21 @@ def korusticket_source(
             hours=catalog_interval_hours
         ):
             return
-        yield from api.members(settings.CATALOGS_PATH)
+        rows = api.all_members(settings.CATALOGS_PATH)
+        ids = {row["id"] for row in rows}
+        gone = [
+            deletion(catalog_id) for catalog_id in state.get("ids", []) if catalog_id not in ids
+        ]
+        yield rows + gone
         state["read_at"] = now.isoformat()
+        state["ids"] = sorted(ids)
 
     @dlt.transformer(
         data_from=catalogs,
         primary_key="id",
         write_disposition="merge",
-        columns=columns("product_bases"),
+        merge_key="catalog_id",
+        columns=columns("product_bases", deletes=True),
     )
     def product_bases(page: list[Record]) -> Iterator[list[Record]]:
         """GET .../product_bases?withDisabled=true: disabled ones too, flagged `disabled`."""
@@ -91,13 +104,21 @@ def korusticket_source(
         )
 
     @dlt.transformer(
-        data_from=catalogs, primary_key="id", write_disposition="merge", columns=columns("products")
+        data_from=catalogs,
+        primary_key="id",
+        write_disposition="merge",
+        merge_key="catalog_id",
+        columns=columns("products", deletes=True),
     )
     def products(page: list[Record]) -> Iterator[list[Record]]:
         yield from api.members_of_catalogs(settings.PRODUCTS_PATH, page)
 
     @dlt.transformer(
-        data_from=catalogs, primary_key="id", write_disposition="merge", columns=columns("offers")
+        data_from=catalogs,
+        primary_key="id",
+        write_disposition="merge",
+        merge_key="catalog_id",
+        columns=columns("offers", deletes=True),
     )
     def offers(page: list[Record]) -> Iterator[list[Record]]:
         yield from api.members_of_catalogs(settings.OFFERS_PATH, page, {"order[date]": "asc"})
@@ -123,12 +144,13 @@ def korusticket_source(
     def orders() -> Iterator[list[Record]]:
         """GET /v1/booking/orders; `items` become the child table orders__items."""
         state = dlt.current.resource_state()
-        started = state.get("started_at")
-        marks["newest"] = parse_timestamp(state.get("created_at"))
-        marks["since"] = (
-            parse_timestamp(started) - pendulum.duration(minutes=5) if started else None
-        )
-        state["started_at"] = pendulum.now("UTC").isoformat()
+        started, newest = state.get("started_at"), parse_timestamp(state.get("created_at"))
+        since = parse_timestamp(started) - pendulum.duration(minutes=5) if started else None
+        now = pendulum.now("UTC")
+        marks.since, marks.settled, marks.ripe, marks.read = since, set(), set(), set()
+        if newest is not None:  # else a first run or --full-refresh: every order's documents
+            marks.settled, marks.ripe = documents_loaded(newest - lookback, since, now)
+        state["started_at"] = now.isoformat()
         yield from created_walk(settings.ORDERS_PATH)
 
     @dlt.transformer(
@@ -136,11 +158,19 @@ def korusticket_source(
         primary_key="id",
         merge_key="order_id",
         write_disposition="merge",
-        columns=columns("order_documents", deletes=True),
+        # `temporary_url` even while every value read is null: `documents_loaded` asks for it
+        columns={
+            **columns("order_documents", deletes=True),
+            "temporary_url": {"data_type": "text"},
+        },
     )
     async def order_documents(page: list[Record]) -> AsyncIterator[list[Record]]:
-        """GET /v1/booking/orders/{id}/documents for orders new or cancelled since last run."""
-        due = [order["id"] for order in page if _documents_due(order, marks)]
+        """GET /v1/booking/orders/{id}/documents for the orders whose documents are due (see
+        `DocumentMarks`); the ripe ones, of any age, with the first page."""
+        ripe, marks.ripe = sorted(marks.ripe), set()
+        wanted = [*ripe, *(order["id"] for order in page if documents_due(order, marks))]
+        due = [order_id for order_id in dict.fromkeys(wanted) if order_id not in marks.read]
+        marks.read.update(due)
         async for rows in api.members_of_each(settings.DOCUMENTS_PATH, "order_id", due):
             yield rows
 
@@ -155,21 +185,6 @@ def korusticket_source(
         yield from created_walk(settings.RESERVATIONS_PATH)
 
     return (catalogs, product_bases, products, offers, orders, order_documents, reservations)
-
-
-def _documents_due(order: Record, marks: dict[str, pendulum.DateTime | None]) -> bool:
-    """New since the last run's newest order, or cancelled since that run started (5 minutes
-    of slack for clock skew)."""
-    newest, since = marks.get("newest"), marks.get("since")
-    if newest is None or since is None:
-        return True
-    created, cancelled = (
-        parse_timestamp(order.get("created_at")),
-        parse_timestamp(order.get("cancelled_at")),
-    )
-    return (created is not None and created > newest) or (
-        cancelled is not None and cancelled >= since
-    )
 
 
 def _stamp(row: Record) -> str:

@@ -1,17 +1,21 @@
-"""KorusTicket collection walks and JSON-LD record shaping."""
+"""KorusTicket collection walks, which orders' documents are due, and JSON-LD record shaping."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sources.client import ApiClient, ApiError, AsyncApiClient, Params, fan_out
+import pendulum
+
+from sources.client import ApiClient, AsyncApiClient, HydraPaging, Params, fan_out
+from sources.records import DELETED_FLAG, Record, replace_children
+from sources.timestamps import parse_timestamp
+from sources.warehouse import loaded
 
 from . import settings
-
-Record = dict[str, Any]
 
 IRI = re.compile(settings.IRI_PATTERN)
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -24,52 +28,103 @@ class Korus:
     def __init__(self, client: ApiClient, concurrency: int, page_size: int) -> None:
         self.client = client
         self.concurrent = AsyncApiClient(client, concurrency)
-        self.page_size = page_size
+        self.paging = HydraPaging("korusticket", page_size)
 
     def members(self, path: str, filters: Params | None = None) -> Iterator[list[Record]]:
-        """Every member of a collection, shaped, a page at a time, following `view.next`."""
-        target: str = path
-        params: Params | None = {**(filters or {}), "itemsPerPage": self.page_size}
-        while True:
-            document = self.client.get_json(target, params)
-            rows = [record(member) for member in _members(document, path)]
-            if rows:
-                yield rows
-            following = _next(document, target if params is None else None)
-            if following is None:
-                return
-            target, params = following, None
+        """Every member of a collection, shaped, a page at a time; a walk that comes up short
+        raises."""
+        for members in self.client.walk(self.paging, path, filters):
+            yield [record(member) for member in members]
+
+    def all_members(self, path: str) -> list[Record]:
+        """Every member of a collection, shaped, read whole (again, if the walk came up short)."""
+        return [record(member) for member in self.client.read_all(self.paging, path)]
 
     def members_of_catalogs(
         self, path: str, catalogs: list[Record], filters: Params | None = None
     ) -> Iterator[list[Record]]:
-        """Every member of `path` (templated on catalog_id) for each catalog, with its id."""
+        """Every member of `path` (templated on catalog_id) for each catalog, replacing those
+        loaded before (see `replace_children`); a deleted catalog's all go."""
         for catalog in catalogs:
-            catalog_path = path.format(catalog_id=catalog["id"])
-            for rows in self.members(catalog_path, filters):
-                yield [{**row, "catalog_id": catalog["id"]} for row in rows]
+            catalog_id = catalog["id"]
+            members = []
+            if not catalog.get(DELETED_FLAG):
+                catalog_path = path.format(catalog_id=catalog_id)
+                members = self.client.read_all(self.paging, catalog_path, filters)
+            yield replace_children("catalog_id", catalog_id, [record(m) for m in members])
 
     async def members_of_each(
         self, path: str, parent_key: str, parent_ids: list[str]
     ) -> AsyncIterator[list[Record]]:
-        """Every member under each parent (one list per parent, concurrently); a parent with
-        none gets one flagged row, which deletes those loaded before."""
+        """Every member under each parent (one list per parent, concurrently), replacing those
+        loaded before (see `replace_children`)."""
 
         async def read(parent_id: str) -> list[Record]:
-            target: str = path.format(**{parent_key: parent_id})
-            params: Params | None = {"itemsPerPage": self.page_size}
-            rows: list[Record] = []
-            while True:
-                document = await self.concurrent.get_json(target, params)
-                rows += [{**record(m), parent_key: parent_id} for m in _members(document, path)]
-                following = _next(document, target if params is None else None)
-                if following is None:
-                    break
-                target, params = following, None
-            return rows or [{"id": parent_id, parent_key: parent_id, settings.DELETED_FLAG: True}]
+            members_path = path.format(**{parent_key: parent_id})
+            members = await self.concurrent.read_all(self.paging, members_path)
+            return replace_children(parent_key, parent_id, [record(m) for m in members])
 
         async for rows in fan_out(parent_ids, read, window=2 * self.concurrent.concurrency):
             yield rows
+
+
+@dataclass
+class DocumentMarks:
+    """What decides, per order, whether a run reads its documents: the warehouse's record of
+    them, taken before the orders walk starts, not the walk's cursor.
+
+    An order's documents are due unless they were read in full: loaded for it (an order listed
+    with none has none loaded) and each downloadable when read (a `temporary_url`), or not
+    downloadable yet. They are due again once a document without a URL reaches its
+    `downloadable_at`, and when the order is cancelled; never just because the order was
+    re-read by the lookback.
+    """
+
+    # the last run's start less 5 minutes of slack for clock skew: orders cancelled since then
+    # are due, and documents that became downloadable since then make theirs due (the ripe)
+    since: pendulum.DateTime | None = None
+    # orders of the walk's window whose documents were read in full
+    settled: set[str] = field(default_factory=set)
+    # orders of any age with a document that was not downloadable when read and is now
+    ripe: set[str] = field(default_factory=set)
+    # orders whose documents this run reads
+    read: set[str] = field(default_factory=set)
+
+
+def documents_due(order: Record, marks: DocumentMarks) -> bool:
+    """Not read in full yet, or cancelled since the last run started."""
+    if order["id"] not in marks.settled:
+        return True
+    cancelled = parse_timestamp(order.get("cancelled_at"))
+    return cancelled is not None and (marks.since is None or cancelled >= marks.since)
+
+
+def documents_loaded(
+    after: pendulum.DateTime, since: pendulum.DateTime | None, now: pendulum.DateTime
+) -> tuple[set[str], set[str]]:
+    """From the warehouse: the orders created from `after` on (the walk's window) whose
+    documents were read in full, and the ripe ones of any age (see `DocumentMarks`). Nothing
+    when there is no warehouse to ask (no pipeline, or nothing loaded yet): every order's
+    documents are then due."""
+    ripe = (
+        "d.temporary_url is null and d.downloadable_at > cast(%s as timestamp with time zone) "
+        "and d.downloadable_at <= cast(%s as timestamp with time zone)"
+    )
+    bounds = ((since or pendulum.from_timestamp(0)).isoformat(), now.isoformat())
+    rows = loaded(
+        f"select d.order_id, max(case when {ripe} then 1 else 0 end) "
+        "from {order_documents} d join {orders} o on o.id = d.order_id "
+        f"where o.created_at >= cast(%s as timestamp with time zone) or ({ripe}) "
+        "group by d.order_id",
+        ("order_documents", "orders"),
+        *bounds,
+        after.isoformat(),
+        *bounds,
+    )
+    return (
+        {order_id for order_id, due in rows if not due},
+        {order_id for order_id, due in rows if due},
+    )
 
 
 def record(member: Record) -> Record:
@@ -106,26 +161,3 @@ def _decimal(value: str) -> Decimal | str:
         return Decimal(value)
     except InvalidOperation:
         return value
-
-
-def _members(document: Any, path: str) -> list[Record]:
-    if not isinstance(document, dict) or not isinstance(document.get("member"), list):
-        raise ApiError(
-            f"korusticket: GET {path} answered with JSON that has no `member` list. Check that "
-            "`sources.korusticket.base_url` points at the KorusTicket API."
-        )
-    return document["member"]
-
-
-def _next(document: Record, current: str | None) -> str | None:
-    """`view.next`, a relative IRI that keeps our filters, or None on the last page."""
-    view = document.get("view")
-    following = view.get("next") if isinstance(view, dict) else None
-    if not following:
-        return None
-    if following == current:
-        raise ApiError(
-            f"korusticket: {current} names itself as the next page, so paging would never end. "
-            "Check that `sources.korusticket.base_url` points at the KorusTicket API."
-        )
-    return following

@@ -31,9 +31,6 @@ JSON_LD_KEYS = ("@context", "@id", "@type")
 # An IRI of another resource: its last path segment (a UUID) becomes `<name>_id`.
 IRI_PATTERN = r"^/v1/[\w/-]+/([0-9a-fA-F-]{36})$"
 
-# Rows with this flag delete the children of a catalog re-read with none left.
-DELETED_FLAG = "_deleted"
-
 # ISO 8601 fields loaded as timestamps even while every value seen is null
 TIMESTAMP_COLUMNS = {
     "catalogs": ("created_at", "last_synced_at"),

@@ -20,12 +20,12 @@ from collections.abc import Iterator, Sequence
 import dlt
 from dlt.sources import DltResource
 
-from sources.client import ApiClient, Params, RetryPolicy
+from sources.client import ApiClient, Params, RetryPolicy, Run
+from sources.records import ReadStamps, Record, column_hints, replace_children
 
 from . import settings
 from .helpers import (
     BoxOffice,
-    Record,
     created_since,
     event_row,
     order_row,
@@ -44,10 +44,12 @@ def ticket_tailor_source(
     page_size: int = settings.PAGE_SIZE,
     max_attempts: int = RetryPolicy.max_attempts,
     backoff_seconds: float = RetryPolicy.backoff_base,
+    run: Run | None = None,
 ) -> Sequence[DltResource]:
     client = ApiClient(
         "ticket_tailor",
         base_url,
+        run=run,
         auth=(api_key, ""),
         credential_keys=settings.CREDENTIAL_KEYS,
         secrets=(api_key,),
@@ -60,16 +62,20 @@ def ticket_tailor_source(
         """The created_at walk from the cursor less the lookback, then the sweeps.
 
         Only the walk moves the cursor: a record created during the run and met by a sweep
-        must not push it past records the walk has not reached.
+        must not push it past records the walk has not reached. A record both read is
+        stamped twice, and the later (fresher) read is the one loaded.
         """
         state = dlt.current.resource_state()
         newest = state.get("created_at")
         since = None if newest is None else newest - lookback
+        stamps = ReadStamps()
         for page in box_office.pages(path, created_since(since)):
             newest = _newest(page, newest)
-            yield page
-        for filters in sweeps:
-            yield from box_office.pages(path, filters)
+            yield stamps.stamp(page)
+        # a first run (or a full refresh) walks every record: sweeps would read them again
+        for filters in sweeps if since is not None else ():
+            for page in box_office.pages(path, filters):
+                yield stamps.stamp(page)
         state["created_at"] = newest
 
     @dlt.resource(selected=False)
@@ -81,7 +87,7 @@ def ticket_tailor_source(
         data_from=event_list,
         primary_key="id",
         write_disposition="replace",
-        columns=_timestamps("events"),
+        columns=_columns("events"),
     )
     def events(all_events: list[Record]) -> Iterator[list[Record]]:
         yield [event_row(event) for event in all_events]
@@ -93,7 +99,7 @@ def ticket_tailor_source(
     @dlt.resource(
         primary_key="id",
         write_disposition="merge",
-        columns=_timestamps("orders"),
+        columns=_columns("orders", later_read_wins=True),
         parallelized=True,
     )
     def orders() -> Iterator[list[Record]]:
@@ -107,7 +113,7 @@ def ticket_tailor_source(
     @dlt.resource(
         primary_key="id",
         write_disposition="merge",
-        columns=_timestamps("issued_tickets"),
+        columns=_columns("issued_tickets", later_read_wins=True),
         parallelized=True,
     )
     def issued_tickets() -> Iterator[list[Record]]:
@@ -117,21 +123,21 @@ def ticket_tailor_source(
         )
         yield from changed_pages(settings.ISSUED_TICKETS_PATH, sweeps)
 
-    @dlt.resource(primary_key="id", write_disposition="replace", columns=_timestamps("discounts"))
+    @dlt.resource(primary_key="id", write_disposition="replace", columns=_columns("discounts"))
     def discounts() -> Iterator[list[Record]]:
         """GET /v1/discounts, read whole: a deleted discount disappears."""
-        yield [d for page in box_office.pages(settings.DISCOUNTS_PATH) for d in page]
+        yield box_office.read_all(settings.DISCOUNTS_PATH)
 
     @dlt.resource(selected=False)
     def voucher_list() -> Iterator[list[Record]]:
         """GET /v1/vouchers, passed on whole so that deleted vouchers can be told."""
-        yield [v for page in box_office.pages(settings.VOUCHERS_PATH) for v in page]
+        yield box_office.read_all(settings.VOUCHERS_PATH)
 
     @dlt.transformer(
         data_from=voucher_list,
         primary_key="id",
         write_disposition="replace",
-        columns=_timestamps("vouchers"),
+        columns=_columns("vouchers"),
     )
     def vouchers(all_vouchers: list[Record]) -> Iterator[list[Record]]:
         yield all_vouchers
@@ -141,25 +147,21 @@ def ticket_tailor_source(
         primary_key="id",
         merge_key="voucher_id",
         write_disposition="merge",
-        columns={
-            **_timestamps("voucher_codes"),
-            settings.DELETED_FLAG: {"data_type": "bool", "hard_delete": True},
-        },
+        columns=_columns("voucher_codes", deletes=True),
     )
     def voucher_codes(all_vouchers: list[Record]) -> Iterator[list[Record]]:
-        """GET /v1/vouchers/{id}/codes for new and changed vouchers; merge_key replaces all
-        codes of a re-read voucher, and a flagged row deletes those of a deleted voucher."""
+        """GET /v1/vouchers/{id}/codes for new and changed vouchers, whose codes replace those
+        loaded before (see `replace_children`); a deleted voucher's codes go."""
         state = dlt.current.resource_state()
         seen: dict[str, str] = state.get("fingerprints", {})
         current = {v["id"]: voucher_fingerprint(v) for v in all_vouchers}
         for voucher_id, fingerprint in current.items():
             if seen.get(voucher_id) == fingerprint:
                 continue
-            path = settings.VOUCHER_CODES_PATH.format(voucher_id=voucher_id)
-            for page in box_office.pages(path):
-                yield [{**code, "voucher_id": voucher_id} for code in page]
+            codes = box_office.read_all(settings.VOUCHER_CODES_PATH.format(voucher_id=voucher_id))
+            yield replace_children("voucher_id", voucher_id, codes)
         for voucher_id in sorted(seen.keys() - current.keys()):
-            yield {"id": voucher_id, "voucher_id": voucher_id, settings.DELETED_FLAG: True}
+            yield replace_children("voucher_id", voucher_id, [])
         state["fingerprints"] = current
 
     return (
@@ -180,5 +182,5 @@ def _newest(page: list[Record], newest: int | None) -> int | None:
     return max([*values, newest] if newest is not None else values, default=None)
 
 
-def _timestamps(table: str) -> dict[str, dict]:
-    return {name: {"data_type": "timestamp"} for name in settings.TIMESTAMP_COLUMNS[table]}
+def _columns(table: str, deletes: bool = False, later_read_wins: bool = False) -> dict[str, dict]:
+    return column_hints(settings.TIMESTAMP_COLUMNS[table], deletes, later_read_wins)

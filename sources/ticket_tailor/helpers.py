@@ -7,55 +7,34 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from sources.client import ApiClient, ApiError, Params
+from sources.client import ApiClient, CursorPaging, Params
+from sources.records import Record
 
 from . import settings
 
-Record = dict[str, Any]
-
 
 class BoxOffice:
-    """One box office's API for one run: cursor paging plus the event list, fetched once."""
+    """One box office's API for one run: cursor walks plus the event list, fetched once."""
 
     def __init__(self, client: ApiClient, page_size: int = settings.PAGE_SIZE) -> None:
         self.client = client
-        self.page_size = page_size
+        self.paging = CursorPaging("ticket_tailor", page_size)
         self._events: list[Record] | None = None
         # orders and issued_tickets are read in parallel threads and both need the events
         self._events_lock = threading.Lock()
 
     def pages(self, path: str, filters: Params | None = None) -> Iterator[list[Record]]:
-        """Walks a newest-first list page by page.
+        """A newest-first list page by page; a walk that comes up short raises."""
+        return self.client.walk(self.paging, path, filters)
 
-        The next request keeps our filters and adds `starting_after` = the last id: the API's
-        `links.next` carries the cursor only, so following it would drop the filters.
-        """
-        params = {**(filters or {}), "limit": self.page_size}
-        return self.client.fetch_pages(path, params, self._next_params, _records)
-
-    def _next_params(self, page: Record, params: Params) -> Params | None:
-        data = page["data"]
-        links = page.get("links")
-        if not data:
-            return None
-        if isinstance(links, dict) and "next" in links:
-            if not links["next"]:
-                return None
-        elif len(data) < params["limit"]:
-            return None
-        last_id = data[-1]["id"]
-        if last_id == params.get("starting_after"):
-            raise ApiError(
-                f"ticket_tailor: the API answered starting_after={last_id} with that same "
-                "record again, so paging would never end. Check that "
-                "`sources.ticket_tailor.base_url` points at the Ticket Tailor API."
-            )
-        return {**params, "starting_after": last_id}
+    def read_all(self, path: str) -> list[Record]:
+        """A whole list, for tables replaced whole: read again if the walk came up short."""
+        return self.client.read_all(self.paging, path)
 
     def events(self) -> list[Record]:
         with self._events_lock:
             if self._events is None:
-                self._events = [e for page in self.pages(settings.EVENTS_PATH) for e in page]
+                self._events = self.read_all(settings.EVENTS_PATH)
             return self._events
 
     def sweeps(
@@ -104,15 +83,6 @@ def ticket_type_rows(event: Record) -> list[Record]:
 def voucher_fingerprint(voucher: Record) -> str:
     """Codes change only with their voucher's counts, so an unchanged voucher keeps its codes."""
     return repr(sorted(voucher.items()))
-
-
-def _records(page: Any) -> list[Record]:
-    if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-        raise ApiError(
-            "ticket_tailor: the API answered with JSON that has no `data` list. Check that "
-            "`sources.ticket_tailor.base_url` points at the Ticket Tailor API."
-        )
-    return page["data"]
 
 
 def _unix(date: Any) -> int | None:

@@ -17,7 +17,10 @@ ACTIVE_EVENT_DAYS = 3.0
 # Before an event is active, these status filters (with its event_id) list the few of its
 # records that changed state since they were loaded.
 ORDER_SWEEP_STATUSES = ("cancelled",)
-TICKET_SWEEP_STATUSES = ("voided",)
+# Assumption (README, "Status filters"): the issued-tickets `status` filter takes the values its
+# parameter documents, `valid` and `voided`, although a voided ticket's record says "void".
+VOIDED_TICKETS_FILTER = "voided"
+TICKET_SWEEP_STATUSES = (VOIDED_TICKETS_FILTER,)
 
 EVENTS_PATH = "/v1/events"
 ORDERS_PATH = "/v1/orders"
@@ -35,6 +38,3 @@ TIMESTAMP_COLUMNS = {
     "vouchers": ("created_at", "expiry__unix"),
     "voucher_codes": ("created_at", "expiry__unix", "used__unix"),
 }
-
-# voucher_codes rows with this flag delete the codes of a voucher that no longer exists
-DELETED_FLAG = "_deleted"

@@ -25,19 +25,17 @@ import pendulum
 from dlt.extract.hints import make_nested_hints
 from dlt.sources import DltResource
 
-from sources.client import ApiClient, AsyncApiClient, RateLimitPacer, RetryPolicy
+from sources.client import ApiClient, AsyncApiClient, RateLimitPacer, RetryPolicy, Run
+from sources.records import DELETED_FLAG, Record, column_hints, deletion
 
 from . import settings
-from .helpers import Freshness, Record, TicketSource, deleted, flatten
+from .helpers import Freshness, TicketSource, flatten, loaded
 
 
 def columns(table: str, deletes: bool = True) -> dict[str, dict]:
     """Timestamp hints, and the flag whose rows delete (a parent with no children left, a
     deleted customer)."""
-    hints = {name: {"data_type": "timestamp"} for name in settings.TIMESTAMP_COLUMNS[table]}
-    if deletes:
-        hints[settings.DELETED_FLAG] = {"data_type": "bool", "hard_delete": True}
-    return hints
+    return column_hints(settings.TIMESTAMP_COLUMNS[table], deletes)
 
 
 @dlt.source(name="ticketsource")
@@ -52,10 +50,12 @@ def ticketsource_source(
     page_size: int = settings.PAGE_SIZE,
     max_attempts: int = RetryPolicy.max_attempts,
     backoff_seconds: float = RetryPolicy.backoff_base,
+    run: Run | None = None,
 ) -> Sequence[DltResource]:
     client = ApiClient(
         "ticketsource",
         base_url,
+        run=run,
         headers={"Authorization": f"Bearer {api_key}"},
         credential_keys=settings.CREDENTIAL_KEYS,
         secrets=(api_key,),
@@ -77,9 +77,11 @@ def ticketsource_source(
 
     @dlt.resource(selected=False)
     def run_plan() -> Iterator[int]:
-        """Reads and moves this source's marks (in the main thread, where dlt's state lives);
-        the resources below run on dlt's event loop and consult `plan`."""
-        yield plan.start(dlt.current.source_state())
+        """Reads and moves this source's marks and reads what the warehouse holds (in the main
+        thread, where dlt's state lives); the resources below run on dlt's event loop and
+        consult `plan`."""
+        known_customers, event_ends = loaded()
+        yield plan.start(dlt.current.source_state(), known_customers, event_ends)
 
     @dlt.transformer(
         data_from=run_plan,
@@ -113,11 +115,9 @@ def ticketsource_source(
         columns=columns("dates"),
     )
     async def dates(page: list[Record]) -> AsyncIterator[list[Record]]:
-        """GET /events/{id}/dates for the events due; remembers when each event's dates end."""
+        """GET /events/{id}/dates for the events due."""
         due = [event["id"] for event in page if plan.event_due(event)]
         async for rows in api.children(settings.DATES_PATH, "event_id", due):
-            found = [row for row in rows if not row.get(settings.DELETED_FLAG)]
-            plan.note_dates(rows[0]["event_id"], found)
             yield rows
 
     @dlt.transformer(
@@ -135,7 +135,7 @@ def ticketsource_source(
         due = [
             date["id"]
             for date in event_dates
-            if not date.get(settings.DELETED_FLAG) and plan.bookings_due(date)
+            if not date.get(DELETED_FLAG) and plan.bookings_due(date)
         ]
         async for rows in api.children(settings.BOOKINGS_PATH, "date_id", due):
             yield rows
@@ -152,7 +152,7 @@ def ticketsource_source(
         due = [
             booking["id"]
             for booking in date_bookings
-            if not booking.get(settings.DELETED_FLAG) and plan.seats_due(booking)
+            if not booking.get(DELETED_FLAG) and plan.seats_due(booking)
         ]
         async for rows in api.children(settings.SEATS_PATH, "booking_id", due):
             yield rows
@@ -177,11 +177,9 @@ def ticketsource_source(
             path = settings.CUSTOMER_PATH.format(customer_id=customer_id)
             found = await api.exists(path)
             if found is None:
-                yield [deleted(customer_id)]
+                yield [deletion(customer_id)]
             else:
-                seen.add(customer_id)
                 yield [flatten(found)]
-        plan.remember_customers(seen)
 
     @dlt.transformer(
         data_from=customers,
@@ -192,9 +190,9 @@ def ticketsource_source(
     )
     async def customer_notes(page: list[Record]) -> AsyncIterator[list[Record]]:
         """GET /customers/{id}/notes for the customers due; a deleted customer's notes go."""
-        gone = [row["id"] for row in page if row.get(settings.DELETED_FLAG)]
+        gone = [row["id"] for row in page if row.get(DELETED_FLAG)]
         if gone:
-            yield [{**deleted(customer_id), "customer_id": customer_id} for customer_id in gone]
+            yield [deletion(customer_id, customer_id=customer_id) for customer_id in gone]
         due = [row["id"] for row in page if row["id"] not in gone and plan.notes_due(row)]
         async for rows in api.children(settings.NOTES_PATH, "customer_id", due):
             yield rows

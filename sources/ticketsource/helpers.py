@@ -7,16 +7,16 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pendulum
 
-from sources.client import ApiError, AsyncApiClient, fan_out
+from sources import warehouse
+from sources.client import AsyncApiClient, PageNumberPaging, fan_out
+from sources.records import Record, replace_children
 from sources.timestamps import parse_timestamp
 
 from . import settings
-
-Record = dict[str, Any]
 
 
 class TicketSource:
@@ -24,42 +24,22 @@ class TicketSource:
 
     def __init__(self, client: AsyncApiClient, page_size: int = settings.PAGE_SIZE) -> None:
         self.client = client
-        self.page_size = page_size
+        self.paging = PageNumberPaging("ticketsource", page_size)
 
-    async def pages(self, path: str) -> AsyncIterator[list[Record]]:
-        """Walks `page` / `per_page` until the last page.
-
-        The next page number comes from `links.next`, but the request is ours: the API's link
-        drops `per_page`, and it points at the vendor's host rather than `base_url`.
-        """
-        page = 1
-        while True:
-            document = await self.client.get_json(path, {"page": page, "per_page": self.page_size})
-            rows = _data(document, path)
-            if rows:
-                yield rows
-            following = _next_page(document, page)
-            if following is None or not rows:
-                return
-            page = following
+    def pages(self, path: str) -> AsyncIterator[list[Record]]:
+        """Every record of a list, a page at a time; a walk that comes up short raises."""
+        return self.client.walk(self.paging, path)
 
     async def children(
         self, path: str, parent_key: str, parent_ids: Iterable[str]
     ) -> AsyncIterator[list[Record]]:
-        """Every child of each parent, flattened, one list per parent as each completes.
-
-        A parent with no children left yields one flagged row, which deletes the children
-        loaded before (child tables merge on the parent's id too).
-        """
+        """Every child of each parent, flattened, one list per parent as each completes; the
+        list replaces the children loaded before (see `replace_children`)."""
 
         async def read(parent_id: str) -> list[Record]:
-            resource_path = path.format(**{parent_key: parent_id})
-            rows = [
-                flatten(item, parent_key, parent_id)
-                async for page in self.pages(resource_path)
-                for item in page
-            ]
-            return rows or [{"id": parent_id, parent_key: parent_id, settings.DELETED_FLAG: True}]
+            items = await self.client.read_all(self.paging, path.format(**{parent_key: parent_id}))
+            rows = [flatten(item, parent_key, parent_id) for item in items]
+            return replace_children(parent_key, parent_id, rows)
 
         async for rows in fan_out(parent_ids, read, window=2 * self.client.concurrency):
             yield rows
@@ -93,13 +73,10 @@ def flatten(
     return row
 
 
-def deleted(record_id: str) -> Record:
-    return {"id": record_id, settings.DELETED_FLAG: True}
-
-
 @dataclass
 class Freshness:
-    """What one run re-reads, decided from the state the last good run left.
+    """What one run re-reads, decided from what the last good run left: its start and number
+    in the state, its customers and dates in the warehouse.
 
     `changed_since` is the previous run's start less `lookback`: a record stamped after it is
     new or changed. A parent is "swept" when its id falls in this run's slice of `sweep_runs`.
@@ -111,30 +88,30 @@ class Freshness:
     now: pendulum.DateTime = field(default_factory=pendulum.now)
     changed_since: pendulum.DateTime | None = None
     sweep_slot: int = 0
-    # event id -> ISO end of its last date (persisted); dates swept this run
+    # event id -> ISO end of its last date loaded; dates swept this run
     event_ends: dict[str, str] = field(default_factory=dict)
     swept_dates: set[str] = field(default_factory=set)
-    # the customers the last good run loaded, to tell deletions
+    # the customers loaded, to tell deletions
     known_customers: set[str] = field(default_factory=set)
-    state: dict[str, Any] = field(default_factory=dict)
 
-    def start(self, state: dict[str, Any]) -> int:
-        """Reads the last good run's marks and writes this run's; dlt keeps them only if the
-        whole run loads."""
+    def start(
+        self, state: dict[str, Any], known_customers: set[str], event_ends: dict[str, str]
+    ) -> int:
+        """Reads the last good run's marks and writes this run's (dlt keeps them only if the
+        whole run loads); takes what the warehouse holds (see `loaded`)."""
         self.now = pendulum.now("UTC")
         started = state.get("started_at")
         self.changed_since = None if started is None else pendulum.parse(started) - self.lookback
         run = state.get("runs", 0)
         self.sweep_slot = run % self.sweep_runs
-        self.event_ends = state.setdefault("event_ends", {})
-        self.known_customers = set(state.get("customer_ids", ()))
-        self.state = state
+        self.known_customers = known_customers
+        self.event_ends = event_ends
+        # earlier versions kept these in the state, which dlt then stored again every run
+        state.pop("customer_ids", None)
+        state.pop("event_ends", None)
         state["started_at"] = self.now.isoformat()
         state["runs"] = run + 1
         return run
-
-    def remember_customers(self, ids: set[str]) -> None:
-        self.state["customer_ids"] = sorted(ids)
 
     def changed(self, row: Record) -> bool:
         if self.changed_since is None:
@@ -157,14 +134,6 @@ class Freshness:
             or self.live(self.event_ends.get(event["id"]))
         )
 
-    def note_dates(self, event_id: str, dates: list[Record]) -> None:
-        ends = [parse_timestamp(d.get("end") or d.get("start")) for d in dates]
-        known = [moment for moment in ends if moment is not None]
-        if known:
-            self.event_ends[event_id] = max(known).isoformat()
-        else:
-            self.event_ends.pop(event_id, None)
-
     def bookings_due(self, date: Record) -> bool:
         """New or changed dates, dates upcoming or ended within `ended_within`, and the sweep."""
         if self.swept(date.get("event_id") or ""):
@@ -178,6 +147,18 @@ class Freshness:
 
     def notes_due(self, customer: Record) -> bool:
         return self.changed(customer) or self.swept(customer["id"])
+
+
+def loaded() -> tuple[set[str], dict[str, str]]:
+    """What the warehouse holds, as the last good run loaded it: the customer ids, and each
+    event's last date end (its start when it has none)."""
+    customers = warehouse.loaded("select id from {customers}", ("customers",))
+    ends = warehouse.loaded(
+        'select event_id, max(coalesce("end", start)) from {dates} group by event_id', ("dates",)
+    )
+    return {customer_id for (customer_id,) in customers}, {
+        event_id: end.isoformat() for event_id, end in ends if end is not None
+    }
 
 
 def _stamps(row: Record) -> Iterable[pendulum.DateTime]:
@@ -201,28 +182,3 @@ def _decimals(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return Decimal(str(value))
     return value
-
-
-def _data(document: Any, path: str) -> list[Record]:
-    if not isinstance(document, dict) or not isinstance(document.get("data"), list):
-        raise ApiError(
-            f"ticketsource: GET {path} answered with JSON that has no `data` list. Check that "
-            "`sources.ticketsource.base_url` points at the TicketSource API."
-        )
-    return document["data"]
-
-
-def _next_page(document: Record, page: int) -> int | None:
-    """The page `links.next` names, or None on the last page."""
-    links = document.get("links")
-    following = links.get("next") if isinstance(links, dict) else None
-    if not following:
-        return None
-    number = parse_qs(urlsplit(following).query).get("page", [""])[0]
-    following_page = int(number) if number.isdigit() else page + 1
-    if following_page <= page:
-        raise ApiError(
-            f"ticketsource: page {page} links back to page {following_page}, so paging would "
-            "never end. Check that `sources.ticketsource.base_url` points at the TicketSource API."
-        )
-    return following_page

@@ -42,10 +42,6 @@ PARENT_LINKS = {
     "booking": "booking_id",
 }
 
-# Rows with this flag delete what they match: a deleted customer, or the children of a parent
-# that has none left (each child table is merged on its parent's id as well as its own).
-DELETED_FLAG = "_deleted"
-
 # ISO 8601 fields loaded as timestamps even while every value seen is null
 STAMPS = ("created_at", "updated_at")
 TIMESTAMP_COLUMNS = {
