@@ -10,7 +10,9 @@ TicketSource: a full sync and a no-change run at `--dates` dates, a full sync at
 times the data (memory growth, and state bytes per run: 100,000 customers by default), and a
 full sync of a small account with 50 ms latency on every request, whose extract time is
 compared with requests x latency / concurrency.
-KorusTicket: a full sync and a no-change run (catalog interval not due) at `--korus-orders`.
+KorusTicket: a full sync and a no-change run (catalog interval not due) at `--korus-orders`,
+with tokens that live `--korus-token-ttl` seconds (30: shorter than the client's one-minute
+renewal margin), to count token requests per token lifetime.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ def main() -> int:
     parser.add_argument("--dates", type=int, default=2_000, help="TicketSource dates")
     parser.add_argument("--scale", type=int, default=10, help="TicketSource memory growth run")
     parser.add_argument("--korus-orders", type=int, default=10_000, help="KorusTicket orders")
+    parser.add_argument(
+        "--korus-token-ttl", type=int, default=30, help="KorusTicket token lifetime, seconds"
+    )
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
@@ -79,7 +84,7 @@ def main() -> int:
     if args.source in ("all", "ticketsource"):
         bench_ticketsource(args.dates, args.scale)
     if args.source in ("all", "korusticket"):
-        bench_korusticket(args.korus_orders)
+        bench_korusticket(args.korus_orders, args.korus_token_ttl)
     return 0
 
 
@@ -141,14 +146,17 @@ def bench_ticketsource(dates: int, scale: int) -> None:
     )
 
 
-def bench_korusticket(orders: int) -> None:
-    with served(korusticket_fake(orders)) as fake:
+def bench_korusticket(orders: int, token_ttl: int) -> None:
+    with served(korusticket_fake(orders, token_ttl)) as fake:
         full = sync_run("full sync", fake, "korusticket", "korus")
         full_tokens = fake.token_requests
         no_change = sync_run("no-change run", fake, "korusticket", "korus")
         tokens = fake.token_requests - full_tokens
-    print_runs(f"KorusTicket, {orders:,} orders", [full, no_change])
+    print_runs(f"KorusTicket, {orders:,} orders, {token_ttl} s tokens", [full, no_change])
     print(f"token requests: full {full_tokens}, no-change {tokens}")
+    # a token is renewed after two thirds of its life (or a minute before it ends)
+    lifetimes = 1 + int(full.seconds / (token_ttl * 2 / 3))
+    report("full-sync token requests / token lifetimes in the run", full_tokens / lifetimes, 1.0)
     report("no-change requests / full-sync requests", no_change.requests / full.requests, 0.05)
 
 
@@ -171,9 +179,11 @@ def ticketsource_fake(dates: int) -> TicketSourceFake:
     return fake
 
 
-def korusticket_fake(orders: int) -> KorusTicketFake:
+def korusticket_fake(orders: int, token_ttl: int) -> KorusTicketFake:
     """One catalog; orders over 90 days, a fifth as many reservations."""
-    fake = KorusTicketFake(client_id=KORUS_ID, client_secret=KORUS_SECRET, seed=42)
+    fake = KorusTicketFake(
+        client_id=KORUS_ID, client_secret=KORUS_SECRET, seed=42, token_ttl=token_ttl
+    )
     fake.seed_data(orders=orders, reservations=orders // 5, days=90)
     return fake
 

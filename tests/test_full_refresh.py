@@ -14,8 +14,7 @@ import psycopg2
 import pytest
 from dlt.common.versioned_state import json_decode_state
 
-from sources.records import READ_AT
-from tests.conftest import Sync, Warehouse, wait_for
+from tests.conftest import Sync, Warehouse, snapshot, wait_for
 
 VIEW = "analytics.order_items"
 # analysts' view on orders and their nested line items, in a schema of their own
@@ -52,29 +51,6 @@ def create_view(warehouse: Warehouse) -> None:
 
 def view_rows(warehouse: Warehouse) -> dict[str, tuple]:
     return {row[0]: row[1:] for row in warehouse.rows(f"select * from {VIEW}")}
-
-
-def snapshot(
-    warehouse: Warehouse, tables: tuple[str, ...], volatile: tuple[str, ...] = ()
-) -> dict[str, list[str]]:
-    """Every row of the tables, as a sorted list: their columns, less dlt's, when a row was
-    read and the `volatile` ones, which no two reads share."""
-    skipped = {READ_AT, *volatile}
-    result = {}
-    for table in tables:
-        columns = [
-            name
-            for (name,) in warehouse.rows(
-                "select column_name from information_schema.columns where table_schema = "
-                f"'{warehouse.dataset}' and table_name = '{table}' and column_name not like "
-                "'_dlt%' order by column_name"
-            )
-            if name not in skipped
-        ]
-        quoted = ", ".join(f'"{name}"' for name in columns)
-        rows = warehouse.rows(f"select {quoted} from {warehouse.dataset}.{table}")
-        result[table] = sorted(map(repr, rows))
-    return result
 
 
 def data_tables(warehouse: Warehouse) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from dlt.extract.hints import make_nested_hints
 from dlt.sources import DltResource
 
 from sources.client import ApiClient, AsyncApiClient, RateLimitPacer, RetryPolicy, Run
-from sources.records import DELETED_FLAG, Record, column_hints, deletion
+from sources.records import DELETED_FLAG, Record, column_hints, deletion, replace_children
 
 from . import settings
 from .helpers import Freshness, TicketSource, flatten, loaded
@@ -191,8 +191,8 @@ def ticketsource_source(
     async def customer_notes(page: list[Record]) -> AsyncIterator[list[Record]]:
         """GET /customers/{id}/notes for the customers due; a deleted customer's notes go."""
         gone = [row["id"] for row in page if row.get(DELETED_FLAG)]
-        if gone:
-            yield [deletion(customer_id, customer_id=customer_id) for customer_id in gone]
+        for customer_id in gone:
+            yield replace_children("customer_id", customer_id, [])
         due = [row["id"] for row in page if row["id"] not in gone and plan.notes_due(row)]
         async for rows in api.children(settings.NOTES_PATH, "customer_id", due):
             yield rows
