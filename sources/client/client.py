@@ -114,7 +114,7 @@ class ApiClient:
             except IncompleteWalk as exc:
                 if attempt >= WALK_ATTEMPTS:
                     raise
-                logger.warning("%s; reading it again", str(exc).partition(". Nothing")[0])
+                logger.warning("%s; reading it again", exc.what)
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:

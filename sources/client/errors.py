@@ -25,3 +25,11 @@ class ResponseShapeError(ApiError):
 
 class IncompleteWalk(ApiError):
     """A page walk came up short of what the API reports: loading it would delete rows."""
+
+    def __init__(self, source: str, path: str, problem: str) -> None:
+        self.what = f"{source}: the walk over GET {path} came up short: {problem}"
+        super().__init__(
+            f"{self.what}. Nothing from this run was loaded, so no rows were lost or deleted; "
+            "the next run starts again from the last good one. If this keeps happening, "
+            "report it with this message."
+        )

@@ -23,7 +23,7 @@ record was skipped (or the API ignores the paging parameters, and the walk would
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import IncompleteWalk, ResponseShapeError
 
@@ -52,10 +52,9 @@ class Paging:
     records_key = "data"
     page_size_param = "limit"
 
-    def __init__(self, source: str, page_size: int, base_url_key: str = "base_url") -> None:
+    def __init__(self, source: str, page_size: int) -> None:
         self.source = source
         self.page_size = page_size
-        self.base_url_key = base_url_key
 
     def start(self, path: str, filters: Params | None = None) -> Walk:
         return Walk(path, {**(filters or {}), self.page_size_param: self.page_size})
@@ -104,8 +103,8 @@ class Paging:
         if not isinstance(document, dict) or not isinstance(document.get(self.records_key), list):
             raise ResponseShapeError(
                 f"{self.source}: GET {walk.path} answered with JSON that has no "
-                f"`{self.records_key}` list. Check that `sources.{self.source}."
-                f"{self.base_url_key}` points at the API."
+                f"`{self.records_key}` list. Check that `sources.{self.source}.base_url` "
+                "points at the API."
             )
         return document[self.records_key]
 
@@ -123,12 +122,8 @@ class Paging:
     def finish(self, document: Any, walk: Walk) -> None:
         """Raises IncompleteWalk when the walk found less than the API reports."""
 
-    def _short(self, walk: Walk, problem: str) -> None:
-        raise IncompleteWalk(
-            f"{self.source}: the walk over GET {walk.path} came up short: {problem}. Nothing "
-            "from this run was loaded, so no rows were lost or deleted; the next run reads "
-            "everything again. If this keeps happening, report it with this message."
-        )
+    def _short(self, walk: Walk, problem: str) -> NoReturn:
+        raise IncompleteWalk(self.source, walk.path, problem)
 
 
 class CursorPaging(Paging):
