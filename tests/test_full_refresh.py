@@ -202,6 +202,22 @@ def test_next_runs_merge_and_delete_again_after_full_refresh(duckdb_sync: Sync, 
     assert {o["id"] for o in new} <= set(duckdb_sync.warehouse.ids("orders"))
 
 
+def test_full_refresh_refuses_a_replace_strategy_that_empties_tables_first(
+    duckdb_sync: Sync, fake
+) -> None:
+    duckdb_sync.run()
+    tables = data_tables(duckdb_sync.warehouse)
+    before = snapshot(duckdb_sync.warehouse, tables)
+
+    result = duckdb_sync.run(
+        "--full-refresh", check=False, DESTINATION__REPLACE_STRATEGY="truncate-and-insert"
+    )
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert 'replace_strategy = "insert-from-staging"' in result.stderr
+    assert snapshot(duckdb_sync.warehouse, tables) == before
+
+
 FAILURES = ("api-error", "storm", "sigint", "sigterm", "sigkill")
 
 

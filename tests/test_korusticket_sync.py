@@ -329,3 +329,9 @@ def test_documents_that_appear_on_an_order_later_are_read(tmp_path) -> None:
         sync.run()
         read = documents_read(fake)
         assert read and newest["id"] not in read  # the others still have none
+
+
+def test_summary_counts_token_requests(kt_duckdb_sync: Sync, korusticket) -> None:
+    result = kt_duckdb_sync.run()
+    assert korusticket.token_requests >= 1
+    assert f"and {korusticket.token_requests} for tokens" in result.stdout

@@ -195,3 +195,21 @@ def test_offers_gone_from_a_catalog_are_deleted(kt_duckdb_sync: Sync, korusticke
 
     assert sorted(kt_duckdb_sync.warehouse.ids("offers")) == sorted(korusticket.offers)
     assert offer_id not in kt_duckdb_sync.warehouse.ids("offers")
+
+
+def test_a_catalog_gone_from_the_list_is_deleted_with_its_lists(
+    kt_duckdb_sync: Sync, korusticket
+) -> None:
+    kt_duckdb_sync.run()
+
+    def no_catalogs(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        if request.path == "/v1/ticketing/catalogs":
+            body["member"], body["totalItems"] = [], 0
+        return body
+
+    korusticket.alter(no_catalogs, path="/v1/ticketing/catalogs")
+    kt_duckdb_sync.run(SOURCES__KORUSTICKET__CATALOG_INTERVAL_HOURS="0")
+
+    counts = kt_duckdb_sync.warehouse.counts()
+    assert [counts.get(table, 0) for table in KT_TABLES[:4]] == [0, 0, 0, 0]
+    assert counts["orders"] == len(korusticket.orders)

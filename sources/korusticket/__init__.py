@@ -23,6 +23,7 @@ import dlt
 import pendulum
 from dlt.sources import DltResource
 
+from sources import warehouse
 from sources.client import ApiClient, ClientCredentials, RetryPolicy, Run
 from sources.records import Record, column_hints, deletion
 from sources.timestamps import parse_timestamp
@@ -82,13 +83,11 @@ def korusticket_source(
         ):
             return
         rows = api.all_members(settings.CATALOGS_PATH)
-        ids = {row["id"] for row in rows}
-        gone = [
-            deletion(catalog_id) for catalog_id in state.get("ids", []) if catalog_id not in ids
-        ]
+        found = {row["id"] for row in rows}
+        loaded_ids = warehouse.loaded("select id from {catalogs}", ("catalogs",))
+        gone = [deletion(catalog_id) for (catalog_id,) in loaded_ids if catalog_id not in found]
         yield rows + gone
         state["read_at"] = now.isoformat()
-        state["ids"] = sorted(ids)
 
     @dlt.transformer(
         data_from=catalogs,
