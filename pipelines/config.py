@@ -1,4 +1,5 @@
-"""What a sync is configured to do: which sources, which destination, and what looks wrong.
+"""What a sync is configured to do: which targets (sources and their accounts), which
+destination, and what looks wrong.
 
 Everything is read through dlt's own resolution (environment, `.dlt/secrets.toml`,
 `.dlt/config.toml`), so a key works wherever the README says it may be set. Problems found
@@ -12,6 +13,7 @@ import importlib
 import inspect
 import logging
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +21,11 @@ from typing import Any
 
 import dlt
 from dlt.common.configuration import configspec, resolve_configuration
-from dlt.common.configuration.exceptions import ConfigFieldMissingException, InvalidNativeValue
+from dlt.common.configuration.exceptions import (
+    ConfigFieldMissingException,
+    ConfigValueCannotBeCoercedException,
+    InvalidNativeValue,
+)
 from dlt.common.configuration.providers.toml import SettingsTomlProvider
 from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.destination import Destination
@@ -28,8 +34,9 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.destinations.impl.postgres.configuration import (
     PostgresCredentials as DltPostgresCredentials,
 )
+from dlt.extract import DltSource
 
-from sources.client import Secrets
+from sources.client import Run, Secrets, config_key
 
 logger = logging.getLogger("ticketing")
 
@@ -58,6 +65,9 @@ SOURCES = {
 
 # .dlt/secrets.toml.example marks what to fill in with "..." ("skl-...", "...")
 PLACEHOLDER = "..."
+# `sources.SOURCE.accounts` lists the platform's named accounts
+ACCOUNTS_KEY = "accounts"
+ACCOUNT_NAME = re.compile(r"[a-z0-9_]+")
 SECRETS_EXAMPLE = ".dlt/secrets.toml.example"
 
 DEFAULT_DUCKDB_FILE = "ticketing.duckdb"
@@ -69,79 +79,178 @@ DUCKDB_SETTINGS = {"threads": 1, "preserve_insertion_order": False}
 DSN_FORMAT = "postgresql://user:password@host:5432/database"
 
 
-def configured_sources(required: bool = False) -> list[str]:
-    """Sources whose credentials are all set to real values; says which hold placeholders.
-    With `required`, none is a ConfigError."""
-    names = []
-    for name in SOURCES:
-        values = _secrets(name)
-        if not all(values.values()):
-            continue
-        if placeholders := _placeholder_keys(name, values):
-            logger.warning(
-                "%s: skipped: %s still holds the placeholder from %s",
-                name,
-                ", ".join(placeholders),
-                SECRETS_EXAMPLE,
-            )
-            continue
-        names.append(name)
-    if required and not names:
+@dataclass(frozen=True)
+class Target:
+    """What one run of the sync loads: a platform's default account, or one of its named
+    accounts (`ticket_tailor:london`)."""
+
+    source: str
+    account: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the target is named on the command line and in messages: `ticket_tailor:london`."""
+        return f"{self.source}:{self.account}" if self.account else self.source
+
+    @property
+    def name(self) -> str:
+        """Its pipeline, dataset and lock: `ticket_tailor_london`; the default account's is
+        the platform's own, `ticket_tailor`."""
+        return f"{self.source}_{self.account}" if self.account else self.source
+
+    @property
+    def entry(self) -> SourceEntry:
+        return SOURCES[self.source]
+
+    def build(self, run: Run) -> DltSource:
+        """The dlt source, an account's keys resolved under `sources.SOURCE.NAME` first."""
+        function = self.entry.source_function()
+        if not self.account:
+            return function(run=run)
+        # dlt looks a source's keys up under its name, then under its section (`SOURCE`)
+        source = function.with_args(name=self.account)(run=run)
+        # its schema (and so its state) named like its pipeline and dataset
+        source.schema = source.schema.clone(with_name=self.name)
+        return source
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def parse_target(text: str) -> Target:
+    """`SOURCE` or `SOURCE:NAME`; a ValueError says what is wrong."""
+    source, _, account = text.partition(":")
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; choose from {', '.join(SOURCES)}")
+    if ":" in text:
+        _check_account_name(source, account, f"in {text!r}")
+    return Target(source, account or None)
+
+
+def _check_account_name(source: str, account: object, where: str) -> None:
+    if not isinstance(account, str) or not ACCOUNT_NAME.fullmatch(account):
+        raise ValueError(
+            f"account name {account!r} {where} is not valid: use lower-case letters, digits "
+            "and _ (ticket_tailor:london)"
+        )
+    if account in _parameters(source) or account == ACCOUNTS_KEY:
+        raise ValueError(
+            f"account name {account!r} {where} is also a setting of {source} "
+            f"(sources.{source}.{account}): choose another name"
+        )
+
+
+def accounts(source: str) -> list[Target]:
+    """The named accounts listed in `sources.SOURCE.accounts`."""
+    key = f"sources.{source}.{ACCOUNTS_KEY}"
+    env = key.upper().replace(".", "__")
+    try:
+        names = dlt.config.get(key, list) or []
+        for name in names:
+            _check_account_name(source, name, f"in {key}")
+    except (ConfigValueCannotBeCoercedException, ValueError) as exc:
+        coerced = isinstance(exc, ConfigValueCannotBeCoercedException)  # a ValueError, too
+        problem = "it is not a list of names" if coerced else str(exc)
+        raise ConfigError(
+            f'{key} ({env}) must list account names, as in accounts = ["london", "paris"] '
+            f'in .dlt/config.toml or {env}=\'["london","paris"]\': {problem}.'
+        ) from None
+    return [Target(source, name) for name in dict.fromkeys(names)]
+
+
+def configured_targets(required: bool = False) -> list[Target]:
+    """Each platform's default account when its own credentials are set to real values (says
+    which hold placeholders), then its listed accounts. With `required`, none is a
+    ConfigError."""
+    targets = []
+    for source in SOURCES:
+        default = Target(source)
+        values = _secrets(default)
+        if all(values.values()):
+            if placeholders := _placeholder_keys(values):
+                logger.warning(
+                    "%s: skipped: %s still holds the placeholder from %s",
+                    source,
+                    ", ".join(placeholders),
+                    SECRETS_EXAMPLE,
+                )
+            else:
+                targets.append(default)
+        targets += accounts(source)
+    if required and not targets:
         keys = ", ".join(
             f"sources.{name}.{key}" for name, entry in SOURCES.items() for key in entry.secrets
         )
         raise ConfigError(
             f"no source is configured with real credentials. Set those of at least one ({keys}) "
             f"in .dlt/secrets.toml (copy {SECRETS_EXAMPLE}) or in the environment "
-            "(SOURCES__TICKET_TAILOR__API_KEY, ...), or name a source to see what it needs."
+            "(SOURCES__TICKET_TAILOR__API_KEY, ...), or list accounts in "
+            "sources.SOURCE.accounts, or name a source to see what it needs."
         )
-    return names
+    return targets
 
 
-def check_placeholders(name: str) -> None:
-    """A source whose credentials still hold the example's placeholders cannot run."""
-    if placeholders := _placeholder_keys(name, _secrets(name)):
+def check_placeholders(target: Target) -> None:
+    """A target whose credentials still hold the example's placeholders cannot run."""
+    if placeholders := _placeholder_keys(_secrets(target)):
         envs = ", ".join(key.upper().replace(".", "__") for key in placeholders)
         raise ConfigError(
-            f"{name}: {', '.join(placeholders)} still holds the placeholder copied from "
+            f"{target}: {', '.join(placeholders)} still holds the placeholder copied from "
             f"{SECRETS_EXAMPLE}. Put the real value in .dlt/secrets.toml or set {envs}."
         )
 
 
-def _secrets(name: str) -> dict[str, str | None]:
-    return {key: dlt.secrets.get(f"sources.{name}.{key}") for key in SOURCES[name].secrets}
+def _secrets(target: Target) -> dict[str, str | None]:
+    """The target's credentials by the key that holds each: an account's own key, else the
+    platform's."""
+    values = {}
+    for key in target.entry.secrets:
+        own = config_key(target.label, key)
+        values[own] = dlt.secrets.get(own)
+        if values[own] is None and target.account:
+            fallback = config_key(target.source, key)
+            values[fallback] = dlt.secrets.get(fallback)
+            del values[own]
+    return values
 
 
-def _placeholder_keys(name: str, values: dict[str, str | None]) -> list[str]:
-    return [
-        f"sources.{name}.{key}"
-        for key, value in values.items()
-        if isinstance(value, str) and PLACEHOLDER in value
-    ]
+def _placeholder_keys(values: dict[str, str | None]) -> list[str]:
+    return [key for key, value in values.items() if isinstance(value, str) and PLACEHOLDER in value]
 
 
-def warn_unknown_keys(name: str) -> None:
-    """One warning for the keys under `sources.<name>` that the source does not read: a typo
-    (`lookbak_days`) would otherwise be ignored in silence."""
-    known = set(inspect.signature(SOURCES[name].source_function()).parameters)
-    unknown = sorted(_keys_under(name) - known)
-    if not unknown:
-        return
-    hints = []
-    for key in unknown:
-        close = difflib.get_close_matches(key, known, n=1)
-        hints.append(f"sources.{name}.{key}" + (f" (did you mean {close[0]}?)" if close else ""))
-    logger.warning(
-        "%s: ignoring unknown configuration %s; this source reads %s",
-        name,
-        ", ".join(hints),
-        ", ".join(sorted(known)),
-    )
+def warn_unknown_keys(target: Target) -> None:
+    """One warning for the keys under `sources.SOURCE` (and the account's section) that the
+    source does not read: a typo (`lookbak_days`) would otherwise be ignored in silence."""
+    known = _parameters(target.source)
+    sections = {account.account for account in accounts(target.source)} | {target.account}
+    unknown = _keys_under(target.source) - known - sections - {ACCOUNTS_KEY}
+    hints = [_hint(target.source, key, known) for key in sorted(unknown)]
+    if target.account:
+        own = _keys_under(target.source, target.account) - known
+        hints += [_hint(target.label, key, known) for key in sorted(own)]
+    if hints:
+        logger.warning(
+            "%s: ignoring unknown configuration %s; this source reads %s, and the accounts "
+            "listed in sources.%s.accounts",
+            target,
+            ", ".join(hints),
+            ", ".join(sorted(known)),
+            target.source,
+        )
 
 
-def _keys_under(name: str) -> set[str]:
-    """The keys set under `sources.<name>`, in the environment and in the TOML files."""
-    prefix = f"SOURCES__{name.upper()}__"
+def _hint(label: str, key: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    return config_key(label, key) + (f" (did you mean {close[0]}?)" if close else "")
+
+
+def _parameters(source: str) -> set[str]:
+    return set(inspect.signature(SOURCES[source].source_function()).parameters) - {"run"}
+
+
+def _keys_under(*path: str) -> set[str]:
+    """The keys set under `sources.<path>`, in the environment and in the TOML files."""
+    prefix = "__".join(["SOURCES", *path]).upper() + "__"
     keys = {
         variable[len(prefix) :].split("__")[0].lower()
         for variable in os.environ
@@ -149,7 +258,9 @@ def _keys_under(name: str) -> set[str]:
     }
     for provider in dlt.config.config_providers:
         if isinstance(provider, SettingsTomlProvider):
-            section = tomllib.loads(provider.to_toml()).get("sources", {}).get(name, {})
+            section = tomllib.loads(provider.to_toml()).get("sources", {})
+            for part in path:
+                section = section.get(part, {})
             keys |= set(section)
     return keys
 

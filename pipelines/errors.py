@@ -18,7 +18,7 @@ from dlt.common.configuration.exceptions import (
 )
 from dlt.common.exceptions import SignalReceivedException
 
-from sources.client import ApiError, Secrets
+from sources.client import ApiError, Secrets, config_key, env_name
 
 from .config import ConfigError
 
@@ -63,15 +63,16 @@ def stop_signal(exc: BaseException) -> int | None:
     return None
 
 
-def explain(exc: BaseException, source: str, secrets: Secrets) -> str | None:
-    """The one-paragraph message for an expected failure of `source`, None for anything else."""
+def explain(exc: BaseException, target: str, secrets: Secrets) -> str | None:
+    """The one-paragraph message for an expected failure of `target` (`ticket_tailor`,
+    `ticket_tailor:london`), None for anything else."""
     for current in causes(exc):
         if isinstance(current, ApiError | ConfigError):
             return secrets.redact(str(current))
         if isinstance(current, ConfigFieldMissingException):
-            return _missing_config(current)
+            return _missing_config(current, target)
         if isinstance(current, ConfigValueCannotBeCoercedException):
-            return _wrong_type(current, source, secrets)
+            return _wrong_type(current, target, secrets)
         if isinstance(current, psycopg2.OperationalError):
             return _postgres(current, secrets)
         if isinstance(current, duckdb.Error):
@@ -84,30 +85,22 @@ def explain(exc: BaseException, source: str, secrets: Secrets) -> str | None:
     return None
 
 
-def _missing_config(exc: ConfigFieldMissingException) -> str:
-    """Names the keys to set; dlt's own message lists every place it looked."""
-    keys = [_source_key(traces, field) for field, traces in exc.traces.items()]
-    envs = [key.upper().replace(".", "__") for key in keys]
+def _missing_config(exc: ConfigFieldMissingException, target: str) -> str:
+    """Names the keys to set (an account's own, which takes precedence); dlt's own message
+    lists every place it looked."""
+    keys = [config_key(target, field) for field in exc.traces]
+    envs = [env_name(target, field) for field in exc.traces]
     return (
         f"missing configuration: {', '.join(keys)}. Put it in .dlt/secrets.toml (see "
         f".dlt/secrets.toml.example) or set {', '.join(envs)} in the environment."
     )
 
 
-def _source_key(traces: list, field: str) -> str:
-    """`sources.<source>.<field>`, the key our README documents, from dlt's lookups."""
-    sections = next(
-        (t.sections for t in traces if getattr(t, "sections", None) and len(t.sections) == 2),
-        None,
-    )
-    return ".".join([*(sections or ["sources"]), field])
-
-
-def _wrong_type(exc: ConfigValueCannotBeCoercedException, source: str, secrets: Secrets) -> str:
-    key = f"sources.{source}.{exc.field_name}"
+def _wrong_type(exc: ConfigValueCannotBeCoercedException, target: str, secrets: Secrets) -> str:
+    key = config_key(target, exc.field_name)
     wanted = TYPE_NAMES.get(exc.hint, f"a value of type {getattr(exc.hint, '__name__', exc.hint)}")
     return (
-        f"{source}: the configuration value of {key} ({key.upper().replace('.', '__')}) is "
+        f"{target}: the configuration value of {key} ({env_name(target, exc.field_name)}) is "
         f"{secrets.redact(repr(exc.field_value))}, which is not {wanted}. Fix it in "
         ".dlt/config.toml, .dlt/secrets.toml or the environment."
     )

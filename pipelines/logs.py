@@ -88,15 +88,19 @@ def _adopt_dlt_logger() -> None:
         dlt_logger.addFilter(DltRecords())
 
 
-def progress() -> Collector:
-    """Bars on a terminal; in a log, one line as each step ends."""
+def progress(target: str) -> Collector:
+    """Bars on a terminal; in a log, one line as each step ends, named after the target."""
     if sys.stderr.isatty():
         return dlt.progress.tqdm(colour="green")
-    return StepLines()
+    return StepLines(target)
 
 
 class StepLines(NullCollector):
     """Progress for logs: one line when extract, normalize or load ends."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
 
     def on_end_trace_step(
         self, trace: Any, step: Any, pipeline: Any, step_info: Any, send_state: bool
@@ -107,7 +111,7 @@ class StepLines(NullCollector):
         packages = ", ".join(describe_load(load_id) for load_id in step_info.loads_ids)
         logger.info(
             "%s: %s done in %.1f s%s (load %s)",
-            pipeline.pipeline_name,
+            self.target,
             step.step,
             seconds,
             _rows(step.step, step_info),

@@ -1,9 +1,11 @@
-"""Sync ticketing sources into DuckDB or Postgres: `python -m pipelines.sync [SOURCE ...]`.
+"""Sync ticketing sources into DuckDB or Postgres: `python -m pipelines.sync [TARGET ...]`.
 
-With no source named, every source whose credentials are configured runs. Each source is its
-own dlt pipeline and dataset (named after the source). Exit status: 0 when every source
+A target is a platform's default account (`ticket_tailor`) or one of its named accounts
+(`ticket_tailor:london`). With none named, every configured target runs (`--list` prints
+them), one after the other; one failing does not stop the rest. Each is its own dlt pipeline
+and dataset (`ticket_tailor`, `ticket_tailor_london`). Exit status: 0 when every target
 loaded; 1 when one failed (a one-paragraph error); 2 for a usage or configuration error found
-before any source ran; 75 when another run of a pipeline held its lock; 130 / 143 after
+before any target ran; 75 when another run of a pipeline held its lock; 130 / 143 after
 Ctrl-C / SIGTERM. A failed or stopped run leaves dlt's state matching the warehouse, so the
 next run carries on from the last good one.
 """
@@ -29,7 +31,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from sources.client import RequestStats, Run, Secrets
 
 from . import config, refresh
-from .config import SOURCES, ConfigError
+from .config import SOURCES, ConfigError, Target
 from .errors import PipelineBusy, Stopped, causes, explain, stop_signal
 from .logs import describe_load, log_level, progress, setup_logging, summary
 
@@ -66,44 +68,47 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, run: Run) -> int:
     try:
         if args.list:
-            print("\n".join(config.configured_sources()))
+            print("\n".join(target.label for target in config.configured_targets()))
             return EXIT_OK
-        names = args.sources or config.configured_sources(required=True)
+        targets = args.targets or config.configured_targets(required=True)
+        for target in targets:
+            config.warn_unknown_keys(target)
     except ConfigError as exc:
         _error(str(exc), run.secrets)
         return EXIT_USAGE
-    for name in names:
-        config.warn_unknown_keys(name)
     failed, busy = [], []
-    for name in names:
+    for target in targets:
         try:
-            with run_lock(name):
-                sync(name, args.destination, full_refresh=args.full_refresh, run=run)
+            with run_lock(target):
+                sync(target, args.destination, full_refresh=args.full_refresh, run=run)
         except PipelineBusy as exc:
             _error(str(exc), run.secrets)
-            busy.append(name)
+            busy.append(target)
         except BaseException as exc:
             if (signum := stop_signal(exc)) is not None:
-                return _stopped(name, signum, run.secrets)
+                return _stopped(target.label, signum, run.secrets)
             if not isinstance(exc, Exception):
                 raise
-            _error(_message(name, exc, run.secrets), run.secrets)
-            failed.append(name)
+            _error(_message(target.label, exc, run.secrets), run.secrets)
+            failed.append(target)
     if failed:
         return EXIT_FAILED
     return EXIT_BUSY if busy else EXIT_OK
 
 
-def sync(name: str, destination: str, full_refresh: bool = False, run: Run | None = None) -> None:
-    """Runs one source's pipeline once, first finishing a load that an earlier run left."""
+def sync(
+    target: Target, destination: str, full_refresh: bool = False, run: Run | None = None
+) -> None:
+    """Runs one target's pipeline once, first finishing a load that an earlier run left."""
     run = run or Run()
     started = time.monotonic()
-    config.check_placeholders(name)
+    name = target.label
+    config.check_placeholders(target)
     pipeline = dlt.pipeline(
-        pipeline_name=name,
+        pipeline_name=target.name,
         destination=config.destination(destination, run.secrets),
-        dataset_name=name,
-        progress=progress(),
+        dataset_name=target.name,
+        progress=progress(name),
     )
     file_format = LOADER_FILE_FORMATS[destination]
     loads = []
@@ -111,7 +116,7 @@ def sync(name: str, destination: str, full_refresh: bool = False, run: Run | Non
         # an earlier run was stopped after extracting: its package holds data and cursors
         logger.info("%s: loading what an earlier run left pending", name)
         loads.append(pipeline.run(loader_file_format=file_format))
-    source = SOURCES[name].source_function()(run=run)
+    source = target.build(run)
     if full_refresh:
         # rebuilt in staging and swapped in at the end: no `refresh=`, which drops up front
         source = refresh.full_refresh(source)
@@ -121,17 +126,17 @@ def sync(name: str, destination: str, full_refresh: bool = False, run: Run | Non
 
 
 @contextmanager
-def run_lock(name: str) -> Iterator[None]:
-    """Holds an exclusive lock for one pipeline; the OS drops it if the process dies."""
+def run_lock(target: Target) -> Iterator[None]:
+    """Holds an exclusive lock for one target's pipeline; the OS drops it if the process dies."""
     # beside the pipelines' state, so that DLT_DATA_DIR separates them
     lock_dir = Path(dlt.current.run_context().get_data_entity("pipelines"))
     lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"{name}.sync.lock", "w") as lock_file:
+    with open(lock_dir / f"{target.name}.sync.lock", "w") as lock_file:
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise PipelineBusy(
-                f"{name}: another sync of this pipeline is still running (lock "
+                f"{target}: another sync of this pipeline is still running (lock "
                 f"{lock_file.name}); this run did nothing. Let it finish, or space the "
                 "schedule further apart."
             ) from None
@@ -254,7 +259,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("sources", nargs="*", metavar="SOURCE", help=", ".join(SOURCES))
+    parser.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help=f"a source ({', '.join(SOURCES)}) or one of its accounts (SOURCE:NAME)",
+    )
     parser.add_argument("--destination", choices=sorted(LOADER_FILE_FORMATS), default="duckdb")
     parser.add_argument(
         "--full-refresh",
@@ -262,12 +272,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="reload everything from scratch (cursors too) and swap it in at the end",
     )
     parser.add_argument(
-        "--list", action="store_true", help="print the configured sources, one per line"
+        "--list", action="store_true", help="print the configured targets, one per line"
     )
     args = parser.parse_args(argv)
-    unknown = [name for name in args.sources if name not in SOURCES]
-    if unknown:
-        parser.error(f"unknown source {', '.join(unknown)}; choose from {', '.join(SOURCES)}")
+    try:
+        args.targets = list(dict.fromkeys(config.parse_target(text) for text in args.targets))
+    except ValueError as exc:
+        parser.error(str(exc))
     return args
 
 

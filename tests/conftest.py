@@ -124,13 +124,13 @@ class Warehouse:
         assert set(ids) == set(expected_ids), f"{table} differs from the API"
 
 
-def summary_rows(result: subprocess.CompletedProcess) -> dict[str, int]:
-    """The closing summary's rows loaded per table: `<time> INFO <source>:   <table>  <n> rows`."""
+def summary_rows(result: subprocess.CompletedProcess, target: str = "") -> dict[str, int]:
+    """The closing summary's rows loaded per table: `<time> INFO <target>:   <table>  <n> rows`;
+    with `target`, only that target's."""
+    who = re.escape(target) if target else r"[\w:]+"
+    line = rf"^\S+ INFO {who}:   (\w+) +([\d,]+) rows$"
     return {
-        table: int(rows.replace(",", ""))
-        for table, rows in re.findall(
-            r"^\S+ INFO \w+:   (\w+) +([\d,]+) rows$", result.stdout, re.M
-        )
+        table: int(rows.replace(",", "")) for table, rows in re.findall(line, result.stdout, re.M)
     }
 
 
@@ -185,6 +185,7 @@ class Sync:
     warehouse: Warehouse
     outputs: list[subprocess.CompletedProcess] = field(default_factory=list)
     cwd: Path = ROOT
+    # the target named on the command line; empty runs every configured one
     source: str = "ticket_tailor"
 
     def command(self, *args: str) -> list[str]:
@@ -192,7 +193,7 @@ class Sync:
             sys.executable,
             "-m",
             "pipelines.sync",
-            self.source,
+            *([self.source] if self.source else []),
             "--destination",
             self.destination,
             *args,

@@ -7,10 +7,12 @@ rows (`paging`). A request is retried on 429, 5xx, connection errors and bodies 
 complete JSON (`retry`); the API's rate-limit headers slow the client down before it starts
 refusing (`pacing`). OAuth2 tokens are fetched once per lifetime (`auth`). Errors that
 retrying cannot fix raise `ApiError` subclasses whose message names the config key or request
-to check (`errors`). A `Run` carries a sync's secrets and request counts (`run`); secrets never
+to check (`errors`), under the account's own section when the source runs for one
+(`accounts`). A `Run` carries a sync's secrets and request counts (`run`); secrets never
 reach an error message or a log (`redaction`).
 """
 
+from .accounts import config_key, env_name, source_label
 from .auth import ClientCredentials, TokenUnavailable
 from .client import ApiClient, AsyncApiClient
 from .errors import (
@@ -50,6 +52,9 @@ __all__ = [
     "SecretFilter",
     "Secrets",
     "TokenUnavailable",
+    "config_key",
+    "env_name",
     "fan_out",
     "install_secret_filter",
+    "source_label",
 ]

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import orjson
 
+from .accounts import config_key
 from .errors import CredentialsError
 from .redaction import Secrets
 from .run import RequestStats
@@ -93,11 +94,11 @@ class ClientCredentials(httpx.Auth):
     def _read_token(self, response: httpx.Response) -> tuple[str, float]:
         status = response.status_code
         if status in (400, 401, 403):
-            keys = " and ".join(f"`sources.{self.source}.{key}`" for key in self.credential_keys)
+            keys = " and ".join(f"`{config_key(self.source, key)}`" for key in self.credential_keys)
             raise CredentialsError(
                 f"{self.source}: the token endpoint {self.token_url} refused our client "
                 f"credentials (HTTP {status}{self._oauth_error(response)}). Check {keys} in "
-                f".dlt/secrets.toml, and `sources.{self.source}.token_url`."
+                f".dlt/secrets.toml, and `{config_key(self.source, 'token_url')}`."
             )
         if status >= 400:
             raise TokenUnavailable(f"HTTP {status} from the token endpoint {self.token_url}")

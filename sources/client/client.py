@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from .accounts import config_key, env_name
 from .auth import ClientCredentials
 from .errors import ApiError, ApiUnavailable, CredentialsError, IncompleteWalk, RequestRejected
 from .pacing import RateLimitPacer
@@ -149,8 +150,8 @@ class ApiClient:
             raise ApiUnavailable(
                 f"{self.source}: gave up on {described} at {self.base_url} after "
                 f"{self.retry.max_attempts} attempts; the last one got {failure.problem}. Check "
-                f"that `sources.{self.source}.base_url` is right and the API is reachable, then "
-                "run the sync again."
+                f"that `{config_key(self.source, 'base_url')}` is right and the API is reachable, "
+                "then run the sync again."
             )
         delay = self.retry.delay(attempt, retry_after)
         self.stats.add(retries=1)
@@ -173,10 +174,8 @@ class ApiClient:
         status = response.status_code
         detail = self._error_detail(response)
         if status in (401, 403):
-            keys = " and ".join(f"`sources.{self.source}.{key}`" for key in self.credential_keys)
-            env = " / ".join(
-                f"SOURCES__{self.source.upper()}__{key.upper()}" for key in self.credential_keys
-            )
+            keys = " and ".join(f"`{config_key(self.source, key)}`" for key in self.credential_keys)
+            env = " / ".join(env_name(self.source, key) for key in self.credential_keys)
             return CredentialsError(
                 f"{self.source}: the API refused our credentials (HTTP {status} on "
                 f"{described}{detail}). Check {keys} in .dlt/secrets.toml (or {env}) and that "
@@ -185,7 +184,7 @@ class ApiClient:
         if status == 404:
             return RequestRejected(
                 f"{self.source}: {described} does not exist at {self.base_url} (HTTP 404"
-                f"{detail}). Check `sources.{self.source}.base_url`."
+                f"{detail}). Check `{config_key(self.source, 'base_url')}`."
             )
         return RequestRejected(
             f"{self.source}: the API rejected {described} (HTTP {status}{detail}). This is "

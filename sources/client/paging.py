@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from .accounts import config_key
 from .errors import IncompleteWalk, ResponseShapeError
 
 Params = dict[str, Any]
@@ -103,7 +104,7 @@ class Paging:
         if not isinstance(document, dict) or not isinstance(document.get(self.records_key), list):
             raise ResponseShapeError(
                 f"{self.source}: GET {walk.path} answered with JSON that has no "
-                f"`{self.records_key}` list. Check that `sources.{self.source}.base_url` "
+                f"`{self.records_key}` list. Check that `{config_key(self.source, 'base_url')}` "
                 "points at the API."
             )
         return document[self.records_key]

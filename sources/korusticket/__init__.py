@@ -24,7 +24,7 @@ import pendulum
 from dlt.sources import DltResource
 
 from sources import warehouse
-from sources.client import ApiClient, ClientCredentials, RetryPolicy, Run
+from sources.client import ApiClient, ClientCredentials, RetryPolicy, Run, source_label
 from sources.records import Record, column_hints, deletion
 from sources.timestamps import parse_timestamp
 
@@ -51,9 +51,10 @@ def korusticket_source(
     backoff_seconds: float = RetryPolicy.backoff_base,
     run: Run | None = None,
 ) -> Sequence[DltResource]:
-    auth = ClientCredentials("korusticket", token_url, client_id, client_secret)
+    label = source_label("korusticket")
+    auth = ClientCredentials(label, token_url, client_id, client_secret)
     client = ApiClient(
-        "korusticket",
+        label,
         base_url,
         run=run,
         auth=auth,

@@ -28,7 +28,7 @@ class Korus:
     def __init__(self, client: ApiClient, concurrency: int, page_size: int) -> None:
         self.client = client
         self.concurrent = AsyncApiClient(client, concurrency)
-        self.paging = HydraPaging("korusticket", page_size)
+        self.paging = HydraPaging(client.source, page_size)
 
     def members(self, path: str, filters: Params | None = None) -> Iterator[list[Record]]:
         """Every member of a collection, shaped, a page at a time; a walk that comes up short

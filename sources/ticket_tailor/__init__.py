@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 import dlt
 from dlt.sources import DltResource
 
-from sources.client import ApiClient, Params, RetryPolicy, Run
+from sources.client import ApiClient, Params, RetryPolicy, Run, source_label
 from sources.records import ReadStamps, Record, column_hints, replace_children
 
 from . import settings
@@ -47,7 +47,7 @@ def ticket_tailor_source(
     run: Run | None = None,
 ) -> Sequence[DltResource]:
     client = ApiClient(
-        "ticket_tailor",
+        source_label("ticket_tailor"),
         base_url,
         run=run,
         auth=(api_key, ""),

@@ -18,7 +18,7 @@ class BoxOffice:
 
     def __init__(self, client: ApiClient, page_size: int = settings.PAGE_SIZE) -> None:
         self.client = client
-        self.paging = CursorPaging("ticket_tailor", page_size)
+        self.paging = CursorPaging(client.source, page_size)
         self._events: list[Record] | None = None
         # orders and issued_tickets are read in parallel threads and both need the events
         self._events_lock = threading.Lock()

@@ -25,7 +25,14 @@ import pendulum
 from dlt.extract.hints import make_nested_hints
 from dlt.sources import DltResource
 
-from sources.client import ApiClient, AsyncApiClient, RateLimitPacer, RetryPolicy, Run
+from sources.client import (
+    ApiClient,
+    AsyncApiClient,
+    RateLimitPacer,
+    RetryPolicy,
+    Run,
+    source_label,
+)
 from sources.records import DELETED_FLAG, Record, column_hints, deletion, replace_children
 
 from . import settings
@@ -53,7 +60,7 @@ def ticketsource_source(
     run: Run | None = None,
 ) -> Sequence[DltResource]:
     client = ApiClient(
-        "ticketsource",
+        source_label("ticketsource"),
         base_url,
         run=run,
         headers={"Authorization": f"Bearer {api_key}"},

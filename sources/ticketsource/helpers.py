@@ -24,7 +24,7 @@ class TicketSource:
 
     def __init__(self, client: AsyncApiClient, page_size: int = settings.PAGE_SIZE) -> None:
         self.client = client
-        self.paging = PageNumberPaging("ticketsource", page_size)
+        self.paging = PageNumberPaging(client.client.source, page_size)
 
     def pages(self, path: str) -> AsyncIterator[list[Record]]:
         """Every record of a list, a page at a time; a walk that comes up short raises."""
