@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo sync test lint bench clean
+# Airflow has its own venv: with Airflow importable, dlt would ask Airflow for every config
+# value. The DAG in dags/ runs the project's command with .venv's python, so both are built.
+AIRFLOW_VERSION := 3.3.2
+AIRFLOW_VENV := .venv-airflow
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed-$(AIRFLOW_VERSION)
+
+.PHONY: install demo sync models docs test lint bench clean airflow
 
 install: $(STAMP)
 
@@ -22,7 +28,16 @@ demo: $(STAMP)
 sync: $(STAMP)
 	$(BIN)/python -m pipelines.sync $(ARGS)
 
-test: lint
+# The analysts' dbt models (transform/) over what the syncs loaded; `make sync` runs it too.
+models: $(STAMP)
+	$(BIN)/python -m pipelines.models $(ARGS)
+
+# The data dictionary of every model and loaded table: transform/target/static_index.html.
+docs: $(STAMP)
+	$(BIN)/python -m pipelines.models --docs $(ARGS)
+
+# The Airflow tests (tests/test_airflow.py) need .venv-airflow: a fresh clone builds it here.
+test: lint $(AIRFLOW_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -32,5 +47,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 
+# Apache Airflow in .venv-airflow, for dags/ticketing_elt.py (and the project venv it runs).
+airflow: $(STAMP) $(AIRFLOW_STAMP)
+
+$(AIRFLOW_STAMP):
+	rm -rf $(AIRFLOW_VENV)
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet "apache-airflow==$(AIRFLOW_VERSION)"
+	touch $(AIRFLOW_STAMP)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache demo.duckdb .bench
+	rm -rf $(VENV) $(AIRFLOW_VENV) .pytest_cache .ruff_cache demo.duckdb .bench .demo \
+		transform/target transform/logs

@@ -4,6 +4,7 @@ Each sync runs as its own process (so its peak RSS is its own) against a fake AP
 this process, into DuckDB. Prints requests, rows, rows/s, peak RSS and the bytes of pipeline
 state the run stored, and the ratios the project targets.
 
+Every source: the time `make models` takes over its full sync's warehouse, beside that sync's.
 Ticket Tailor: a full sync, a no-change incremental run, dlt's generic rest_api on the same data
 (bench/baseline.py) and a full sync at a tenth of the orders, for memory growth.
 TicketSource: a full sync and a no-change run at `--dates` dates, a full sync at `--scale`
@@ -93,10 +94,12 @@ def bench_ticket_tailor(orders: int, baseline: bool) -> None:
         full = sync_run("full sync", fake, "ticket_tailor", "ours")
         no_change = sync_run("no-change run", fake, "ticket_tailor", "ours")
         rest_api = baseline_run(fake) if baseline else None
+    models = models_run("ours")
     with served(ticket_tailor_fake(orders // 10)) as fake:
         small = sync_run(f"full sync, {orders // 10:,} orders", fake, "ticket_tailor", "small")
 
     print_runs(f"Ticket Tailor, {orders:,} orders", [full, no_change, small, rest_api])
+    print_models(models, full)
     report("no-change requests / full-sync requests", no_change.requests / full.requests, 0.05)
     if rest_api:
         report("full sync time / rest_api time", full.seconds / rest_api.seconds, 0.25)
@@ -111,6 +114,7 @@ def bench_ticketsource(dates: int, scale: int) -> None:
     with served(ticketsource_fake(dates)) as fake:
         full = sync_run("full sync", fake, "ticketsource", "ts")
         no_change = sync_run("no-change run", fake, "ticketsource", "ts")
+    models = models_run("ts")
     with served(ticketsource_fake(dates * scale)) as fake:
         large = sync_run(f"full sync, {dates * scale:,} dates", fake, "ticketsource", "ts-large")
         large_customers = len(fake.customers)
@@ -124,6 +128,7 @@ def bench_ticketsource(dates: int, scale: int) -> None:
         )
 
     print_runs(f"TicketSource, {dates:,} dates", [full, no_change, large, slow])
+    print_models(models, full)
     print(f"child requests: full {full.child_requests:,}, no-change {no_change.child_requests:,}")
     print(f"state bytes per run at {large_customers:,} customers: {large.state_bytes:,}")
     report(
@@ -152,7 +157,9 @@ def bench_korusticket(orders: int, token_ttl: int) -> None:
         full_tokens = fake.token_requests
         no_change = sync_run("no-change run", fake, "korusticket", "korus")
         tokens = fake.token_requests - full_tokens
+    models = models_run("korus")
     print_runs(f"KorusTicket, {orders:,} orders, {token_ttl} s tokens", [full, no_change])
+    print_models(models, full)
     print(f"token requests: full {full_tokens}, no-change {tokens}")
     # a token is renewed after two thirds of its life (or a minute before it ends)
     lifetimes = 1 + int(full.seconds / (token_ttl * 2 / 3))
@@ -202,7 +209,35 @@ def sync_run(name: str, fake: FakeServer, source: str, label: str) -> Run:
         env[f"{prefix}TOKEN_URL"] = fake.url + fake.token_path
     else:
         env[f"{prefix}API_KEY"] = TICKETSOURCE_KEY if source == "ticketsource" else API_KEY
-    return measure(name, fake, ["pipelines.sync", source], env, label, source)
+    return measure(name, fake, ["pipelines.sync", source, "--no-models"], env, label, source)
+
+
+def models_run(label: str) -> float:
+    """`make models` over a run's warehouse (every model and test): its seconds."""
+    env = {
+        **os.environ,
+        "DESTINATION__DUCKDB__CREDENTIALS": str(WORK / f"{label}.duckdb"),
+        "DLT_DATA_DIR": str(WORK / f"{label}-dlt"),
+    }
+    print("bench: models (dbt build) ...", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    process = subprocess.run(
+        [sys.executable, "-m", "pipelines.models"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if process.returncode != 0:
+        raise SystemExit(f"bench: models failed:\n{process.stderr[-3000:]}")
+    return time.monotonic() - started
+
+
+def print_models(seconds: float, full: Run) -> None:
+    print(
+        f"models (dbt build, every model and test) on the full sync's warehouse: {seconds:.1f} s,"
+        f" {seconds / full.seconds:.2f} x the full sync's {full.seconds:.1f} s"
+    )
 
 
 def baseline_run(fake: TicketTailorFake) -> Run:

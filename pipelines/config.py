@@ -68,6 +68,8 @@ PLACEHOLDER = "..."
 # `sources.SOURCE.accounts` lists the platform's named accounts
 ACCOUNTS_KEY = "accounts"
 ACCOUNT_NAME = re.compile(r"[a-z0-9_]+")
+# keys under `sources.SOURCE` that the analytics models read (pipelines.models)
+MODEL_KEYS = {"ticketsource": {"currency"}}
 SECRETS_EXAMPLE = ".dlt/secrets.toml.example"
 
 DEFAULT_DUCKDB_FILE = "ticketing.duckdb"
@@ -245,7 +247,9 @@ def _hint(label: str, key: str, known: set[str]) -> str:
 
 
 def _parameters(source: str) -> set[str]:
-    return set(inspect.signature(SOURCES[source].source_function()).parameters) - {"run"}
+    """The keys a source reads, and those the analytics models read under it."""
+    parameters = set(inspect.signature(SOURCES[source].source_function()).parameters)
+    return parameters - {"run"} | MODEL_KEYS.get(source, set())
 
 
 def _keys_under(*path: str) -> set[str]:
@@ -270,7 +274,7 @@ def destination(kind: str, secrets: Secrets) -> Destination:
     password joins the run's secrets."""
     if kind == "duckdb":
         return _duckdb()
-    return dlt.destinations.postgres(credentials=_postgres_credentials(secrets))
+    return dlt.destinations.postgres(credentials=postgres_credentials(secrets))
 
 
 def _duckdb() -> Destination:
@@ -278,12 +282,23 @@ def _duckdb() -> Destination:
     database = dlt.config.get("destination.duckdb.credentials")
     if database is not None and not isinstance(database, str):
         return dlt.destinations.duckdb()
-    memory_limit = dlt.config.get("destination.duckdb.memory_limit") or DEFAULT_DUCKDB_MEMORY_LIMIT
     credentials = DuckDbCredentials(
-        database or DEFAULT_DUCKDB_FILE,
-        global_config={**DUCKDB_SETTINGS, "memory_limit": memory_limit},
+        duckdb_file(),
+        global_config={**DUCKDB_SETTINGS, "memory_limit": duckdb_memory_limit()},
     )
     return dlt.destinations.duckdb(credentials=credentials)
+
+
+def duckdb_file() -> str:
+    """The DuckDB file the sync loads into (relative to where it runs)."""
+    database = dlt.config.get("destination.duckdb.credentials")
+    if isinstance(database, dict):  # a credentials table
+        database = database.get("database")
+    return database or DEFAULT_DUCKDB_FILE
+
+
+def duckdb_memory_limit() -> str:
+    return dlt.config.get("destination.duckdb.memory_limit") or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 @configspec(init=False)
@@ -298,7 +313,8 @@ class PostgresSettings(BaseConfiguration):
     credentials: PostgresCredentials = None
 
 
-def _postgres_credentials(secrets: Secrets) -> PostgresCredentials:
+def postgres_credentials(secrets: Secrets) -> PostgresCredentials:
+    """The Postgres destination's credentials, checked; a password joins the secrets."""
     try:
         settings = resolve_configuration(PostgresSettings(), sections=("destination", "postgres"))
     except InvalidNativeValue:

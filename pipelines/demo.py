@@ -3,7 +3,8 @@
 Seeds a fake Ticket Tailor box office, TicketSource account and KorusTicket account on loopback,
 runs a full sync of each, changes a few things at the "APIs" (new orders and bookings,
 cancellations, a void, a refund, an edited customer, an expired reservation), runs again
-incrementally and shows what the warehouse holds. Needs no credentials and leaves the real
+incrementally, then builds the analysts' models and their data dictionary and answers three
+questions across the platforms. Needs no credentials and leaves the real
 pipelines' state alone.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from itertools import cycle
 from pathlib import Path
 
 import duckdb
@@ -19,13 +21,16 @@ import duckdb
 from fakes.korusticket import KorusTicketFake
 from fakes.ticket_tailor import TicketTailorFake
 from fakes.ticketsource import TicketSourceFake, iso
-from pipelines import sync
+from pipelines import models, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE = ROOT / "demo.duckdb"
 DEMO_KEY = "sk_demo_0000_not_a_real_key"
 TICKETSOURCE_DEMO_KEY = "skl-demo-0000-not-a-real-key"
 KORUS_DEMO_ID, KORUS_DEMO_SECRET = "korus-demo-client", "korus-demo-secret-not-real"
+# buyers who also buy on the other platforms (the fakes' own buyers never meet), so that the
+# customers model has people to match across platforms by e-mail
+SHARED_BUYERS = ["amira.shah@example.com", "Tom.Evans@Example.com ", "lea.martin@example.com"]
 
 
 def main() -> int:
@@ -36,42 +41,55 @@ def main() -> int:
     )
     if demo_ticket_tailor() != 0 or demo_ticketsource() != 0 or demo_korusticket() != 0:
         return 1
+    print("\nthe analysts' side: dbt models across the three platforms (schema analytics)")
+    if models.main([]) != 0 or models.main(["--docs"]) != 0:
+        return 1
     with duckdb.connect(str(WAREHOUSE), read_only=True) as con:
-        print("\nwhat the warehouse holds (demo.duckdb):")
-        con.sql(
-            "select status, count(*) as orders, sum(total) / 100.0 as revenue "
-            "from ticket_tailor.orders group by status order by status"
-        ).show()
-        con.sql(
-            "select e.name as event, count(t.id) as tickets, "
-            "count(*) filter (where t.checked_in = 'true') as checked_in "
-            "from ticket_tailor.events e join ticket_tailor.issued_tickets t on t.event_id = e.id "
-            "group by e.name order by tickets desc limit 5"
-        ).show()
-        con.sql(
-            "select e.name as event, count(distinct d.id) as dates, count(s.id) as seats, "
-            "count(*) filter (where s.is_cancelled) as cancelled "
-            "from ticketsource.events e join ticketsource.dates d on d.event_id = e.id "
-            "join ticketsource.bookings b on b.date_id = d.id "
-            "join ticketsource.seats s on s.booking_id = b.id "
-            "group by e.name order by seats desc limit 5"
-        ).show()
-        con.sql(
-            "select status, count(*) as orders, sum(total_amount_incl_tax) as revenue "
-            "from korusticket.orders group by status order by status"
-        ).show()
+        for title, sql in ANSWERS:
+            print(f"\n{title}")
+            con.sql(sql).show(max_width=120)
+    print(
+        "\nNext: query demo.duckdb yourself (duckdb demo.duckdb, or any DuckDB client): "
+        "analytics.events, orders, order_lines, tickets, customers and daily_sales are "
+        f"described in the data dictionary, {models.DOCS.relative_to(ROOT)}."
+    )
     return 0
+
+
+ANSWERS = [
+    (
+        "revenue per month and currency (completed orders, net of refunds):",
+        "select strftime(created_at at time zone 'UTC', '%Y-%m') as month, currency, "
+        "count(*) as orders, sum(net_amount) as net_revenue from analytics.orders "
+        "where status = 'completed' group by all order by month desc, currency limit 8",
+    ),
+    (
+        "tickets sold per upcoming occurrence, every platform:",
+        "select e.platform, e.name, cast(e.starts_at at time zone 'UTC' as date) as starts_on, "
+        "count(t.ticket_key) filter (where t.status = 'valid') as tickets_sold, e.capacity "
+        "from analytics.events e left join analytics.tickets t on t.event_key = e.event_key "
+        "where e.starts_at > now() group by all order by starts_on, e.name limit 8",
+    ),
+    (
+        "top customers across platforms (matched by e-mail), by orders:",
+        "select c.email, c.platforms, c.order_count, sum(o.net_amount) as spent, o.currency "
+        "from analytics.customers c join analytics.orders o on o.customer_key = c.customer_key "
+        "group by all order by c.order_count desc, c.email, spent desc limit 6",
+    ),
+]
 
 
 def demo_ticket_tailor() -> int:
     fake = TicketTailorFake(api_key=DEMO_KEY, seed=1)
     fake.seed_data(orders=5000, events=20, upcoming_events=3, days=180)
+    for order, email in zip(list(fake.orders.values())[-30:], cycle(SHARED_BUYERS)):
+        order["buyer_details"]["email"] = email
     with fake.serve() as base_url:
         os.environ.update(
             SOURCES__TICKET_TAILOR__API_KEY=DEMO_KEY, SOURCES__TICKET_TAILOR__BASE_URL=base_url
         )
         print(f"fake Ticket Tailor at {base_url}: full sync", flush=True)
-        if sync.main(["ticket_tailor", "--full-refresh"]) != 0:
+        if sync.main(["ticket_tailor", "--full-refresh", "--no-models"]) != 0:
             return 1
 
         upcoming = {i for i, e in fake.events.items() if e["start"]["unix"] > fake.now}
@@ -86,19 +104,21 @@ def demo_ticket_tailor() -> int:
             "\n25 new orders; for an upcoming event an old order cancelled and a ticket "
             "voided: incremental sync"
         )
-        return sync.main(["ticket_tailor"])
+        return sync.main(["ticket_tailor", "--no-models"])
 
 
 def demo_ticketsource() -> int:
     fake = TicketSourceFake(api_key=TICKETSOURCE_DEMO_KEY, seed=1)
     fake.seed_data(events=30, dates_per_event=8, bookings_per_date=6)
+    for customer, email in zip(fake.customers.values(), SHARED_BUYERS, strict=False):
+        customer["attributes"]["email"] = email
     with fake.serve() as base_url:
         os.environ.update(
             SOURCES__TICKETSOURCE__API_KEY=TICKETSOURCE_DEMO_KEY,
             SOURCES__TICKETSOURCE__BASE_URL=base_url,
         )
         print(f"\nfake TicketSource at {base_url}: full sync", flush=True)
-        if sync.main(["ticketsource", "--full-refresh"]) != 0:
+        if sync.main(["ticketsource", "--full-refresh", "--no-models"]) != 0:
             return 1
 
         tomorrow = iso(time.time() + 86400)
@@ -113,12 +133,14 @@ def demo_ticketsource() -> int:
             "\n5 new bookings on an upcoming date, one of them refunded, a customer renamed: "
             "incremental sync (only what may have changed is re-read)"
         )
-        return sync.main(["ticketsource"])
+        return sync.main(["ticketsource", "--no-models"])
 
 
 def demo_korusticket() -> int:
     fake = KorusTicketFake(client_id=KORUS_DEMO_ID, client_secret=KORUS_DEMO_SECRET, seed=1)
     fake.seed_data(orders=2000, reservations=300, days=60)
+    for order, email in zip(list(fake.orders.values())[-30:], cycle(SHARED_BUYERS)):
+        order["customer"]["email"] = email
     with fake.serve() as base_url:
         os.environ.update(
             SOURCES__KORUSTICKET__CLIENT_ID=KORUS_DEMO_ID,
@@ -127,7 +149,7 @@ def demo_korusticket() -> int:
             SOURCES__KORUSTICKET__TOKEN_URL=base_url + fake.token_path,
         )
         print(f"\nfake KorusTicket at {base_url}: full sync", flush=True)
-        if sync.main(["korusticket", "--full-refresh"]) != 0:
+        if sync.main(["korusticket", "--full-refresh", "--no-models"]) != 0:
             return 1
 
         latest = max(fake.orders.values(), key=lambda o: o["createdAt"])
@@ -139,7 +161,7 @@ def demo_korusticket() -> int:
         print(
             "\n10 new orders, the latest old one cancelled, a reservation expired: incremental sync"
         )
-        return sync.main(["korusticket"])
+        return sync.main(["korusticket", "--no-models"])
 
 
 if __name__ == "__main__":

@@ -3,11 +3,12 @@
 A target is a platform's default account (`ticket_tailor`) or one of its named accounts
 (`ticket_tailor:london`). With none named, every configured target runs (`--list` prints
 them), one after the other; one failing does not stop the rest. Each is its own dlt pipeline
-and dataset (`ticket_tailor`, `ticket_tailor_london`). Exit status: 0 when every target
-loaded; 1 when one failed (a one-paragraph error); 2 for a usage or configuration error found
-before any target ran; 75 when another run of a pipeline held its lock; 130 / 143 after
-Ctrl-C / SIGTERM. A failed or stopped run leaves dlt's state matching the warehouse, so the
-next run carries on from the last good one.
+and dataset (`ticket_tailor`, `ticket_tailor_london`). Once they loaded, the analytics models
+in `transform/` are rebuilt (`--no-models` leaves them). Exit status: 0 when every target
+loaded; 1 when one failed, or the models did (a one-paragraph error); 2 for a usage or
+configuration error found before any target ran; 75 when another run of a pipeline held its
+lock; 130 / 143 after Ctrl-C / SIGTERM. A failed or stopped run leaves dlt's state matching the
+warehouse, so the next run carries on from the last good one.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from sources.client import RequestStats, Run, Secrets
 
-from . import config, refresh
+from . import config, models, refresh
 from .config import SOURCES, ConfigError, Target
 from .errors import PipelineBusy, Stopped, causes, explain, stop_signal
 from .logs import describe_load, log_level, progress, setup_logging, summary
+from .models import ModelsFailed
 
 logger = logging.getLogger("ticketing")
 
@@ -91,6 +93,16 @@ def _run(args: argparse.Namespace, run: Run) -> int:
                 raise
             _error(_message(target.label, exc, run.secrets), run.secrets)
             failed.append(target)
+    if args.models and len(failed) + len(busy) < len(targets):
+        # once the sources loaded, so that the models are never older than the tables
+        try:
+            models.build(args.destination, models.dbt_environment(args.destination, run.secrets))
+        except ModelsFailed as exc:
+            _error(str(exc), run.secrets)
+            failed.append(models.LABEL)
+        except ConfigError as exc:
+            _error(f"{models.LABEL}: {exc}", run.secrets)
+            failed.append(models.LABEL)
     if failed:
         return EXIT_FAILED
     return EXIT_BUSY if busy else EXIT_OK
@@ -273,6 +285,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--list", action="store_true", help="print the configured targets, one per line"
+    )
+    parser.add_argument(
+        "--no-models",
+        dest="models",
+        action="store_false",
+        help="do not rebuild the analytics models (transform/) after loading",
     )
     args = parser.parse_args(argv)
     try:

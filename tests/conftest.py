@@ -58,6 +58,13 @@ def fake() -> Iterator[TicketTailorFake]:
         yield box_office
 
 
+def box_office(seed: int, api_key: str = API_KEY, orders: int = 150) -> TicketTailorFake:
+    """A second (third, ...) small box office, for tests of several accounts."""
+    fake = TicketTailorFake(api_key=api_key, now=NOW, seed=seed)
+    fake.seed_data(orders=orders, events=4, upcoming_events=1, days=30, vouchers=2)
+    return fake
+
+
 @pytest.fixture
 def ticketsource() -> Iterator[TicketSourceFake]:
     """A small TicketSource account: 12 events of 6 dates, past and upcoming, on loopback."""
@@ -187,6 +194,8 @@ class Sync:
     cwd: Path = ROOT
     # the target named on the command line; empty runs every configured one
     source: str = "ticket_tailor"
+    # whether the sync rebuilds the analytics models: only their own tests need them
+    models: bool = False
 
     def command(self, *args: str) -> list[str]:
         return [
@@ -196,6 +205,7 @@ class Sync:
             *([self.source] if self.source else []),
             "--destination",
             self.destination,
+            *([] if self.models else ["--no-models"]),
             *args,
         ]
 

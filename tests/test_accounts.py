@@ -11,18 +11,20 @@ from pathlib import Path
 import pytest
 
 from fakes.ticket_tailor import TicketTailorFake
-from tests.conftest import API_KEY, NOW, Sync, Warehouse, snapshot, summary_rows, sync_env
+from tests.conftest import (
+    API_KEY,
+    Sync,
+    Warehouse,
+    box_office,
+    snapshot,
+    summary_rows,
+    sync_env,
+)
 from tests.test_sync_cli import assert_one_paragraph
 from tests.test_ticket_tailor_sync import TABLES, assert_matches_fake
 
 PARIS_KEY = "sk_7000_7000_ParisS3cretDoNotLeak"
 DATASETS = ("ticket_tailor", "ticket_tailor_london", "ticket_tailor_paris")
-
-
-def box_office(seed: int, api_key: str = API_KEY) -> TicketTailorFake:
-    fake = TicketTailorFake(api_key=api_key, now=NOW, seed=seed)
-    fake.seed_data(orders=150, events=4, upcoming_events=1, days=30, vouchers=2)
-    return fake
 
 
 @pytest.fixture

@@ -1,0 +1,51 @@
+{#- Ticket Tailor orders, cleaned once: every account, money in major units, currency upper-case,
+    empty strings NULL. One row per raw order; the `orders` interface model is built on it. -#}
+with raw as (
+    {{ raw_table('ticket_tailor', 'orders', {
+        'id': 'varchar',
+        'created_at': 'timestamp with time zone',
+        'status': 'varchar',
+        'event_id': 'varchar',
+        'event_summary__id': 'varchar',
+        'event_summary__name': 'varchar',
+        'buyer_details__email': 'varchar',
+        'buyer_details__first_name': 'varchar',
+        'buyer_details__last_name': 'varchar',
+        'buyer_details__name': 'varchar',
+        'currency__code': 'varchar',
+        'currency__base_multiplier': 'bigint',
+        'subtotal': 'bigint',
+        'tax': 'bigint',
+        'total': 'bigint',
+        'refund_amount': 'bigint',
+        'referral_tag': 'varchar',
+        'txn_id': 'varchar',
+        'payment_method__type': 'varchar',
+    }) }}
+)
+
+select
+    {{ key('ticket_tailor', 'id') }} as order_key,
+    {{ key('ticket_tailor', 'coalesce(' ~ blank_to_null('event_summary__id') ~ ', ' ~ blank_to_null('event_id') ~ ')') }} as event_key,
+    cast('ticket_tailor' as varchar) as platform,
+    account,
+    cast(id as varchar) as source_id,
+    cast(coalesce({{ blank_to_null('event_summary__id') }}, {{ blank_to_null('event_id') }}) as varchar) as event_id,
+    cast({{ blank_to_null('event_summary__name') }} as varchar) as event_name,
+    created_at,
+    cast(lower(trim(status)) as varchar) as status,
+    cast({{ blank_to_null('buyer_details__email') }} as varchar) as buyer_email,
+    cast({{ email_key('buyer_details__email') }} as varchar) as customer_key,
+    cast({{ blank_to_null('buyer_details__first_name') }} as varchar) as buyer_first_name,
+    cast({{ blank_to_null('buyer_details__last_name') }} as varchar) as buyer_last_name,
+    cast({{ blank_to_null('buyer_details__name') }} as varchar) as buyer_name,
+    cast(upper({{ blank_to_null('currency__code') }}) as varchar) as currency,
+    currency__base_multiplier as currency_base_multiplier,
+    {{ minor_to_major('subtotal', 'currency__base_multiplier') }} as subtotal_amount,
+    {{ minor_to_major('tax', 'currency__base_multiplier') }} as tax_amount,
+    {{ minor_to_major('total', 'currency__base_multiplier') }} as total_amount,
+    {{ minor_to_major('coalesce(refund_amount, 0)', 'currency__base_multiplier') }} as refund_amount,
+    cast({{ blank_to_null('referral_tag') }} as varchar) as referral_tag,
+    cast({{ blank_to_null('txn_id') }} as varchar) as txn_id,
+    cast(lower({{ blank_to_null('payment_method__type') }}) as varchar) as payment_method_type
+from raw
