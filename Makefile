@@ -37,8 +37,9 @@ docs: $(STAMP)
 	$(BIN)/python -m pipelines.models --docs $(ARGS)
 
 # The Airflow tests (tests/test_airflow.py) need .venv-airflow: a fresh clone builds it here.
+# Two workers: the end-to-end tests spend most of their time in sync subprocesses.
 test: lint $(AIRFLOW_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --numprocesses 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
