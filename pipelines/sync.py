@@ -78,21 +78,22 @@ def _run(args: argparse.Namespace, run: Run) -> int:
     except ConfigError as exc:
         _error(str(exc), run.secrets)
         return EXIT_USAGE
-    failed, busy = [], []
+    failed: list[str] = []
+    busy: list[str] = []
     for target in targets:
         try:
             with run_lock(target):
                 sync(target, args.destination, full_refresh=args.full_refresh, run=run)
         except PipelineBusy as exc:
             _error(str(exc), run.secrets)
-            busy.append(target)
+            busy.append(target.label)
         except BaseException as exc:
             if (signum := stop_signal(exc)) is not None:
                 return _stopped(target.label, signum, run.secrets)
             if not isinstance(exc, Exception):
                 raise
             _error(_message(target.label, exc, run.secrets), run.secrets)
-            failed.append(target)
+            failed.append(target.label)
     if args.models and len(failed) + len(busy) < len(targets):
         # once the sources loaded, so that the models are never older than the tables
         try:
