@@ -207,12 +207,12 @@ def _secrets(target: Target) -> dict[str, str | None]:
     platform's."""
     values = {}
     for key in target.entry.secrets:
-        own = config_key(target.label, key)
-        values[own] = dlt.secrets.get(own)
-        if values[own] is None and target.account:
-            fallback = config_key(target.source, key)
-            values[fallback] = dlt.secrets.get(fallback)
-            del values[own]
+        holder = config_key(target.label, key)
+        value = dlt.secrets.get(holder)
+        if value is None and target.account:
+            holder = config_key(target.source, key)
+            value = dlt.secrets.get(holder)
+        values[holder] = value
     return values
 
 

@@ -88,6 +88,11 @@ def _adopt_dlt_logger() -> None:
         dlt_logger.addFilter(DltRecords())
 
 
+def log_error(message: str, secrets: Secrets) -> None:
+    """An error as one line of the log: a paragraph, never a traceback, never a secret."""
+    logger.error("%s", " ".join(secrets.redact(message).split()))
+
+
 def progress(target: str) -> Collector:
     """Bars on a terminal; in a log, one line as each step ends, named after the target."""
     if sys.stderr.isatty():

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
-import logging
 import os
 import re
 import subprocess
@@ -30,10 +29,7 @@ from sources.client import Secrets, config_key
 
 from . import config
 from .config import ConfigError
-from .logs import log_level, setup_logging
-
-logger = logging.getLogger("ticketing")
-summary = logging.getLogger("ticketing.summary")
+from .logs import log_error, log_level, setup_logging, summary
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROJECT = Path(__file__).resolve().parent.parent / "transform"
@@ -71,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             build(args.destination, environment)
     except ConfigError as exc:
-        logger.error("%s: %s", LABEL, " ".join(secrets.redact(str(exc)).split()))
+        log_error(f"{LABEL}: {exc}", secrets)
         return EXIT_USAGE
     except ModelsFailed as exc:
-        logger.error("%s", " ".join(secrets.redact(str(exc)).split()))
+        log_error(str(exc), secrets)
         return EXIT_FAILED
     return EXIT_OK
 

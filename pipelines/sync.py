@@ -34,7 +34,7 @@ from sources.client import RequestStats, Run, Secrets
 from . import config, models, refresh
 from .config import SOURCES, ConfigError, Target
 from .errors import PipelineBusy, Stopped, causes, explain, stop_signal
-from .logs import describe_load, log_level, progress, setup_logging, summary
+from .logs import describe_load, log_error, log_level, progress, setup_logging, summary
 from .models import ModelsFailed
 
 logger = logging.getLogger("ticketing")
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         level = log_level(os.environ.get("LOG_LEVEL"))
     except ValueError as exc:
         setup_logging("INFO", run.secrets)
-        _error(str(exc), run.secrets)
+        log_error(str(exc), run.secrets)
         return EXIT_USAGE
     setup_logging(level, run.secrets)
     with _sigterm_stops():
@@ -76,7 +76,7 @@ def _run(args: argparse.Namespace, run: Run) -> int:
         for target in targets:
             config.warn_unknown_keys(target)
     except ConfigError as exc:
-        _error(str(exc), run.secrets)
+        log_error(str(exc), run.secrets)
         return EXIT_USAGE
     failed: list[str] = []
     busy: list[str] = []
@@ -85,24 +85,24 @@ def _run(args: argparse.Namespace, run: Run) -> int:
             with run_lock(target):
                 sync(target, args.destination, full_refresh=args.full_refresh, run=run)
         except PipelineBusy as exc:
-            _error(str(exc), run.secrets)
+            log_error(str(exc), run.secrets)
             busy.append(target.label)
         except BaseException as exc:
             if (signum := stop_signal(exc)) is not None:
                 return _stopped(target.label, signum, run.secrets)
             if not isinstance(exc, Exception):
                 raise
-            _error(_message(target.label, exc, run.secrets), run.secrets)
+            log_error(_message(target.label, exc, run.secrets), run.secrets)
             failed.append(target.label)
     if args.models and len(failed) + len(busy) < len(targets):
         # once the sources loaded, so that the models are never older than the tables
         try:
             models.build(args.destination, models.dbt_environment(args.destination, run.secrets))
         except ModelsFailed as exc:
-            _error(str(exc), run.secrets)
+            log_error(str(exc), run.secrets)
             failed.append(models.LABEL)
         except ConfigError as exc:
-            _error(f"{models.LABEL}: {exc}", run.secrets)
+            log_error(f"{models.LABEL}: {exc}", run.secrets)
             failed.append(models.LABEL)
     if failed:
         return EXIT_FAILED
@@ -222,11 +222,6 @@ def _print_summary(
         )
 
 
-def _error(message: str, secrets: Secrets) -> None:
-    """An error as one line of the log: a paragraph, never a traceback."""
-    logger.error("%s", " ".join(secrets.redact(message).split()))
-
-
 def _message(name: str, exc: Exception, secrets: Secrets) -> str:
     message = explain(exc, name, secrets)
     if message is None:
@@ -240,7 +235,7 @@ def _message(name: str, exc: Exception, secrets: Secrets) -> str:
 
 
 def _stopped(name: str, signum: int, secrets: Secrets) -> int:
-    _error(
+    log_error(
         f"{name}: stopped by {signal.Signals(signum).name} before it finished. The next run "
         "resumes from the last good one: it first loads (or, if it cannot, discards) what this "
         "one left pending, then syncs.",

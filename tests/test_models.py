@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -184,3 +185,41 @@ def test_docs_write_one_self_contained_data_dictionary(everything: Sync) -> None
     for model in ("events", "orders", "order_lines", "tickets", "customers", "daily_sales"):
         assert f'"model.ticketing.{model}"' in html
     assert "The lower-cased, trimmed e-mail" in html
+
+
+def test_ticketsource_currency_is_configured_per_account(tmp_path) -> None:
+    """`sources.ticketsource.NAME.currency` wins for that account, the platform's key for the
+    rest; anything but a three-letter code is a configuration error (exit 2)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SOURCES__", "DESTINATION"))},
+        "DESTINATION__DUCKDB__CREDENTIALS": str(tmp_path / "warehouse.duckdb"),
+        "DLT_DATA_DIR": str(tmp_path / "dlt"),
+        "SOURCES__TICKETSOURCE__ACCOUNTS": '["box"]',
+        "SOURCES__TICKETSOURCE__CURRENCY": "usd",
+        "SOURCES__TICKETSOURCE__BOX__CURRENCY": "eur",
+    }
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        for schema in ("ticketsource", "ticketsource_box"):
+            con.execute(f"create schema {schema}")
+            con.execute(f"create table {schema}.dates (id varchar, start timestamptz)")
+            con.execute(f"insert into {schema}.dates values ('dat-1', now())")
+
+    command = [sys.executable, "-m", "pipelines.models"]
+    built = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert built.returncode == 0, built.stderr
+    warehouse = Warehouse("duckdb", tmp_path / "warehouse.duckdb", dataset="analytics")
+    assert dict(warehouse.rows("select account, currency from analytics.events")) == {
+        "default": "USD",
+        "box": "EUR",
+    }
+    wrong = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**env, "SOURCES__TICKETSOURCE__BOX__CURRENCY": "euro"},
+        capture_output=True,
+        text=True,
+    )
+    assert wrong.returncode == 2
+    assert "sources.ticketsource.box.currency" in wrong.stderr
+    assert "three-letter ISO currency code" in wrong.stderr
