@@ -19,12 +19,14 @@ renewal margin), to count token requests per token lifetime.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +47,8 @@ TICKETSOURCE_KEY = "skl-bench-0000-not-a-real-key"
 KORUS_ID, KORUS_SECRET = "korus-bench-client", "korus-bench-secret-not-real"
 # requests that fan out from a parent: venues, dates, bookings, seats, notes
 CHILD_PATH = re.compile(r"/(events|dates|bookings|customers)/[^/]+/\w+")
+# a Ticket Tailor id in a path: `/v1/vouchers/vo_1/codes`
+ID_IN_PATH = re.compile(r"/[a-z]+_\d+(?=/|$)")
 LATENCY = 0.05
 
 
@@ -92,14 +96,20 @@ def main() -> int:
 def bench_ticket_tailor(orders: int, baseline: bool) -> None:
     with served(ticket_tailor_fake(orders)) as fake:
         full = sync_run("full sync", fake, "ticket_tailor", "ours")
+        full_endpoints = requests_per_endpoint(fake)
         no_change = sync_run("no-change run", fake, "ticket_tailor", "ours")
+        no_change_endpoints = requests_per_endpoint(fake)
+        minimum, formula = minimum_pages(fake)
         rest_api = baseline_run(fake) if baseline else None
     models = models_run("ours")
     with served(ticket_tailor_fake(orders // 10)) as fake:
         small = sync_run(f"full sync, {orders // 10:,} orders", fake, "ticket_tailor", "small")
 
     print_runs(f"Ticket Tailor, {orders:,} orders", [full, no_change, small, rest_api])
+    print_endpoints(full_endpoints, no_change_endpoints)
+    print(f"minimum pages for a full sync = {formula}")
     print_models(models, full)
+    report("full-sync requests / minimum pages", full.requests / minimum, 1.15)
     report("no-change requests / full-sync requests", no_change.requests / full.requests, 0.05)
     if rest_api:
         report("full sync time / rest_api time", full.seconds / rest_api.seconds, 0.25)
@@ -171,6 +181,61 @@ def ticket_tailor_fake(orders: int) -> TicketTailorFake:
     fake = TicketTailorFake(api_key=API_KEY, seed=42)
     fake.seed_data(orders=orders, events=50, upcoming_events=5, days=365)
     return fake
+
+
+def requests_per_endpoint(fake: FakeServer) -> Counter[str]:
+    """The requests of the last run by endpoint (ids as `{id}`), with the filter that tells a
+    walk's purpose (`event_id`, `status`, ...)."""
+    counts = Counter[str]()
+    for _, path, query in fake.requests:
+        filters = sorted(set(query) - {"limit", "starting_after", "ending_before"})
+        endpoint = ID_IN_PATH.sub("/{id}", path)
+        counts[endpoint + (f" ?{','.join(filters)}" if filters else "")] += 1
+    return counts
+
+
+def print_endpoints(full: Counter[str], no_change: Counter[str]) -> None:
+    print(f"{'requests per endpoint':<58}{'full':>8}{'no-change':>11}")
+    for endpoint in sorted(full.keys() | no_change.keys()):
+        print(f"{endpoint:<58}{full[endpoint]:>8,}{no_change[endpoint]:>11,}")
+    print()
+
+
+def minimum_pages(fake: TicketTailorFake) -> tuple[int, str]:
+    """The fewest pages that list every record once, at 100 a page (a list of none still costs
+    one): each list walked once, tickets free inside their orders, plus one walk of the tickets
+    of each event holding tickets without an order. With the terms, as a formula."""
+    whole_lists = {
+        name: len(getattr(fake, name))
+        for name in (
+            "events",
+            "event_series",
+            "orders",
+            "check_ins",
+            "holds",
+            "products",
+            "membership_types",
+            "issued_memberships",
+            "discounts",
+            "vouchers",
+        )
+    }
+    terms = {name: pages(n) for name, n in whole_lists.items()}
+    codes = Counter(code["voucher_id"] for code in fake.voucher_codes.values())
+    terms["voucher codes (per voucher)"] = sum(pages(codes[v]) for v in fake.vouchers)
+    signups = Counter(signup["event_series_id"] for signup in fake.waitlist_signups.values())
+    terms["waitlist signups (per series)"] = sum(pages(signups[s]) for s in fake.event_series)
+    tickets = Counter(ticket["event_id"] for ticket in fake.issued_tickets.values())
+    orderless = {t["event_id"] for t in fake.issued_tickets.values() if t["order_id"] is None}
+    terms[f"tickets of the {len(orderless)} events with tickets without an order"] = sum(
+        pages(tickets[event_id]) for event_id in orderless
+    )
+    formula = " + ".join(f"{n:,} ({name})" for name, n in terms.items())
+    return sum(terms.values()), f"{formula} = {sum(terms.values()):,}"
+
+
+def pages(records: int) -> int:
+    return max(1, math.ceil(records / 100))
 
 
 def ticketsource_fake(dates: int) -> TicketSourceFake:

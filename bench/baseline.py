@@ -21,13 +21,31 @@ def baseline_source(base_url: str, api_key: str) -> dlt.sources.DltSource:
             },
             "resources": [
                 {"name": name, "endpoint": {"path": f"v1/{name}"}}
-                for name in ("events", "orders", "issued_tickets", "discounts", "vouchers")
+                for name in (
+                    "events",
+                    "event_series",
+                    "orders",
+                    "issued_tickets",
+                    "check_ins",
+                    "holds",
+                    "products",
+                    "membership_types",
+                    "issued_memberships",
+                    "discounts",
+                    "vouchers",
+                )
             ]
             + [
                 {
                     "name": "voucher_codes",
                     "endpoint": {"path": "v1/vouchers/{resources.vouchers.id}/codes"},
-                }
+                },
+                {
+                    "name": "waitlist_signups",
+                    "endpoint": {
+                        "path": "v1/event_series/{resources.event_series.id}/waitlist_signups"
+                    },
+                },
             ],
         },
         name="baseline",

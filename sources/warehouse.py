@@ -8,11 +8,16 @@ it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from dlt.common.pipeline import current_pipeline
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
+# dlt's sql client swaps the config section in a context shared by the extract's threads: two
+# resources asking at once (one in a worker thread) would mangle it
+_asking = threading.Lock()
 
 
 def loaded(sql: str, tables: Sequence[str], *params: Any) -> list[tuple]:
@@ -25,7 +30,7 @@ def loaded(sql: str, tables: Sequence[str], *params: Any) -> list[tuple]:
     if pipeline is None or pipeline.destination is None:
         return []
     try:
-        with pipeline.sql_client() as client:
+        with _asking, pipeline.sql_client() as client:
             names = {table: client.make_qualified_table_name(table) for table in tables}
             return client.execute_sql(sql.format(**names), *params) or []
     except DatabaseUndefinedRelation:

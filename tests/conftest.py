@@ -162,6 +162,9 @@ def snapshot(
             )
             if name not in skipped
         ]
+        if not columns:  # the table is not there
+            result[table] = ""
+            continue
         quoted = ", ".join(f'"{name}"' for name in columns)
         rows = warehouse.rows(f"select {quoted} from {warehouse.dataset}.{table}")
         result[table] = json.dumps(sorted(map(repr, rows)))

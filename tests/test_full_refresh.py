@@ -63,6 +63,15 @@ def state_of(sync: Sync) -> dict:
     return json_decode_state(path.read_text())["sources"].get(sync.source, {})
 
 
+def cursors_of(sync: Sync) -> dict:
+    """The state less the marks that only say when a run started (the same in no two runs)."""
+    state = state_of(sync)
+    memberships = state.get("resources", {}).get("issued_memberships")
+    if memberships:
+        memberships.update(dict.fromkeys(memberships, "<when the run started>"))
+    return state
+
+
 def forget_everything(sync: Sync) -> None:
     """Drops the dataset and the local state, so that the next run is a first sync."""
     warehouse = sync.warehouse
@@ -143,14 +152,14 @@ def test_full_refresh_ends_as_a_first_sync_would(sync: Sync, fake) -> None:
 
     assert None in walk_started_at(fake)  # the walk started over
     tables = data_tables(sync.warehouse)
-    refreshed, refreshed_state = snapshot(sync.warehouse, tables), state_of(sync)
+    refreshed, refreshed_state = snapshot(sync.warehouse, tables), cursors_of(sync)
     counts = sync.warehouse.counts()
     forget_everything(sync)
     sync.run()
     assert data_tables(sync.warehouse) == tables
     assert snapshot(sync.warehouse, tables) == refreshed  # no row too many, none missing
     assert sync.warehouse.counts() == counts
-    assert refreshed_state == state_of(sync)  # the cursors started from scratch
+    assert refreshed_state == cursors_of(sync)  # the cursors started from scratch
     assert sync.warehouse.column("orders", "status")[stale["id"]] == "cancelled"
 
 

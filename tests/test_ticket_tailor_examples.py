@@ -19,7 +19,16 @@ class VendorExamples(FakeServer):
         "/v1/issued_tickets": "issued_tickets.json",
         "/v1/discounts": "discounts.json",
         "/v1/vouchers": "vouchers.json",
+        "/v1/holds": "holds.json",
     }
+    # lists with no example of the vendor's: served empty
+    EMPTY: ClassVar[tuple[str, ...]] = (
+        "/v1/event_series",
+        "/v1/check_ins",
+        "/v1/products",
+        "/v1/membership_types",
+        "/v1/issued_memberships",
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -27,6 +36,8 @@ class VendorExamples(FakeServer):
             self.route("GET", path, self.example(name))
         self.route("GET", r"/v1/vouchers/vo_123/codes", self.example("voucher_codes.json"))
         self.route("GET", r"/v1/vouchers/[^/]+/codes", lambda request: Response(200, {"data": []}))
+        for path in self.EMPTY:
+            self.route("GET", path, lambda request: Response(200, {"data": []}))
 
     @staticmethod
     def example(name: str):
@@ -49,7 +60,8 @@ def test_vendor_example_payloads_load(tmp_path) -> None:
 
     assert warehouse.ids("orders") == ["or_737352"]
     assert warehouse.column("orders", "event_id") == {"or_737352": "ev_40980"}
-    assert warehouse.ids("issued_tickets") == ["it_50198"]
+    # the order carries two tickets; the issued tickets example lists one of them
+    assert sorted(warehouse.ids("issued_tickets")) == ["it_50198", "it_50199"]
     assert sorted(warehouse.ids("ticket_types")) == [
         "tt_230625",
         "tt_230626",
@@ -63,3 +75,8 @@ def test_vendor_example_payloads_load(tmp_path) -> None:
         "vc_123": "vo_123",
         "vc_345": "vo_123",
     }
+    # the example's `update_at` loads as `updated_at`, its date objects as timestamps
+    [(updated_at, total)] = warehouse.rows(
+        "select extract(epoch from updated_at), total_on_hold from ticket_tailor.holds"
+    )
+    assert (int(updated_at), total) == (1588368600, 6)

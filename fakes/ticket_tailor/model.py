@@ -1,11 +1,24 @@
 """The Ticket Tailor fake's data: records, their sorted views, and the helpers that change them.
 
 Records have the shapes of the vendor's example payloads; vouchers and voucher codes also carry
-the `created_at` the docs filter on. The ground truth is in `events`, `orders`,
-`issued_tickets`, `discounts`, `vouchers` and `voucher_codes` (id -> live record, to be read, not
-changed: use the mutation helpers). An order's `issued_tickets` are the same dicts as in
-`issued_tickets`, and its `event_summary` is shared with the event's other orders. A voided
-ticket's record says `"status": "void"`.
+the `created_at` the docs filter on. The ground truth is in `event_series`, `events`, `orders`,
+`issued_tickets`, `check_ins`, `discounts`, `vouchers` and `voucher_codes`, and in the extras'
+`products`, `waitlist_signups`, `membership_types`, `issued_memberships` and `holds`, each
+id -> live record, to be read, not changed: use the mutation helpers. An order's
+`issued_tickets` are the same dicts as in `issued_tickets`, and its `event_summary` is shared
+with the event's other orders. A voided ticket's record says `"status": "void"`. Event series
+and check-ins are in `series`, products, waitlists, memberships and holds in `extras`.
+
+Assumed where the docs are silent:
+- Every event belongs to one event series (`es_`), which its record, its orders'
+  event_summary and its tickets name. Its occurrences share the series' currency and venue (a
+  seeded series takes them from its first occurrence). An event never changes series.
+- Counter semantics: an event's `total_issued_tickets` counts every ticket ever issued for it,
+  by an order or not, voided ones included: a void never lowers it (the API's
+  `counter_excludes_voids` knob serves the other reading). Ticket types' `quantity_issued` /
+  `quantity` behave the same.
+- Tickets without an order (comps, issued through the API or from a hold) have `order_id` None
+  and `source` "api"; ordered ones keep `source` None.
 """
 
 from __future__ import annotations
@@ -13,9 +26,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from bisect import bisect_right
+from collections.abc import Callable
 from typing import Any
 
 from fakes.data import (
@@ -30,11 +42,19 @@ from fakes.data import (
     between,
     pick,
 )
+from fakes.ticket_tailor.extras import BoxOfficeExtras
+from fakes.ticket_tailor.records import (
+    Key,
+    Predicate,
+    SortedRecords,
+    date_object,
+    num,
+    sort_key,
+)
+from fakes.ticket_tailor.series import EVENT_NAMES, SeriesAndCheckIns
 
-Predicate = Callable[[Record], bool]
-Key = tuple[int, int]
+__all__ = ["Key", "Predicate", "SortedRecords", "TicketTailorModel", "date_object", "sort_key"]
 
-EVENT_NAMES = ("Jazz Night", "Tulip Festival", "Comedy Club", "Indie Showcase", "Food Market")
 TICKET_TYPE_NAMES = ("General Admission", "Early Bird", "VIP", "Concession")
 REFERRAL_TAGS = ("website", "newsletter", "facebook", None)
 # Nobody answers custom questions, so every record shares one empty list: 300,000 separate ones
@@ -42,112 +62,13 @@ REFERRAL_TAGS = ("website", "newsletter", "facebook", None)
 NO_ANSWERS: list[Any] = []
 
 
-def date_object(unix: int) -> dict[str, Any]:
-    """A Ticket Tailor date object; the fake keeps every date in UTC."""
-    dt = datetime.fromtimestamp(unix, UTC)
-    return {
-        "date": f"{dt:%Y-%m-%d}",
-        "formatted": f"{dt:%a} {dt.day} {dt:%b %Y} {dt.hour % 12 or 12}:{dt:%M %p}",
-        "iso": f"{dt:%Y-%m-%dT%H:%M:%S}+00:00",
-        "time": f"{dt:%H:%M}",
-        "timezone": "+00:00",
-        "unix": unix,
-    }
+class TicketTailorModel(SeriesAndCheckIns, BoxOfficeExtras):
+    """A box office's records and the helpers that change them; its clock is `now` (unix).
 
-
-def _num(record_id: str) -> int:
-    return int(record_id.rpartition("_")[2])
-
-
-def sort_key(record: Record) -> Key:
-    # discounts have no created_at, so they sort by id alone
-    return record.get("created_at", 0), _num(record["id"])
-
-
-class SortedRecords:
-    """Records oldest-first by (created_at, numeric id), with a parallel key list to bisect.
-
-    Lists are served newest-first by walking it backwards, so a page costs O(page + log n)
-    unless a predicate has to skip records.
+    `rng` draws the events, orders, tickets, discounts and vouchers; `extra_rng` everything
+    added since (series, check-ins, tickets without orders and the extras), so that adding
+    them left the older records of a seed as they were.
     """
-
-    def __init__(self, records: Iterable[Record] = ()) -> None:
-        # ids are unique, so records themselves are never compared
-        pairs = sorted((sort_key(record), record) for record in records)
-        self.keys = [key for key, _ in pairs]
-        self.items = [record for _, record in pairs]
-
-    def add(self, record: Record) -> None:
-        key = sort_key(record)
-        i = bisect_right(self.keys, key)
-        self.keys.insert(i, key)
-        self.items.insert(i, record)
-
-    def remove(self, record: Record) -> None:
-        i = bisect_left(self.keys, sort_key(record))
-        del self.keys[i], self.items[i]
-
-    def group_by(self, group_of: Callable[[Record], str]) -> dict[str, SortedRecords]:
-        """Splits the records by group_of(record), keeping the order (no sorting needed)."""
-        groups: dict[str, SortedRecords] = {}
-        for key, record in zip(self.keys, self.items, strict=True):
-            name = group_of(record)
-            group = groups.get(name)
-            if group is None:
-                group = groups[name] = SortedRecords()
-            group.keys.append(key)
-            group.items.append(record)
-        return groups
-
-    def span(self, low: int | None, high: int | None) -> tuple[int, int]:
-        """The index range of records created within [low, high]."""
-        start = 0 if low is None else bisect_left(self.keys, (low,))
-        stop = len(self.keys) if high is None else bisect_left(self.keys, (high + 1,))
-        return start, stop
-
-    def page(
-        self,
-        start: int,
-        stop: int,
-        limit: int,
-        pred: Predicate | None,
-        after: Key | None = None,
-        before: Key | None = None,
-    ) -> tuple[list[Record], bool, bool]:
-        """A newest-first page of items[start:stop] matching pred, after the `after` key or
-        closest before the `before` key, and whether matching records follow / precede it."""
-        if before is not None:
-            cut = min(stop, max(start, bisect_right(self.keys, before)))
-            rows = self._scan(cut, stop, False, pred, limit + 1)
-            more_before = len(rows) > limit
-            more_after = bool(self._scan(start, cut, True, pred, 1))
-            return rows[:limit][::-1], more_after, more_before
-        cut = stop if after is None else min(stop, max(start, bisect_left(self.keys, after)))
-        rows = self._scan(start, cut, True, pred, limit + 1)
-        more_before = bool(self._scan(cut, stop, False, pred, 1))
-        return rows[:limit], len(rows) > limit, more_before
-
-    def _scan(
-        self, start: int, stop: int, newest_first: bool, pred: Predicate | None, n: int
-    ) -> list[Record]:
-        """Up to n records of items[start:stop] matching pred, from the newest or the oldest."""
-        if start >= stop:
-            return []
-        if pred is None:
-            if newest_first:
-                return self.items[max(start, stop - n) : stop][::-1]
-            return self.items[start : min(stop, start + n)]
-        found = []
-        for i in range(stop - 1, start - 1, -1) if newest_first else range(start, stop):
-            if pred(self.items[i]):
-                found.append(self.items[i])
-                if len(found) == n:
-                    break
-        return found
-
-
-class TicketTailorModel:
-    """A box office's records and the helpers that change them; its clock is `now` (unix)."""
 
     def __init__(
         self, now: int | None = None, seed: int = 0, lock: threading.RLock | None = None
@@ -156,6 +77,7 @@ class TicketTailorModel:
         self.lock = threading.RLock() if lock is None else lock
         self.now = int(time.time()) if now is None else now
         self.rng = random.Random(seed)
+        self.extra_rng = random.Random(f"{seed}:extras")
         self.events: dict[str, Record] = {}
         self.orders: dict[str, Record] = {}
         self.issued_tickets: dict[str, Record] = {}
@@ -195,6 +117,8 @@ class TicketTailorModel:
                 "type": "offline",
             },
         ]
+        self._init_series()
+        self._init_extras()
 
     # -- making records
 
@@ -202,10 +126,13 @@ class TicketTailorModel:
         self._last_id[prefix] = self._last_id.get(prefix, 0) + 1
         return f"{prefix}_{self._last_id[prefix]}"
 
-    def _add_event(self, created_at: int, start: int, end: int) -> Record:
+    def _add_event(
+        self, created_at: int, start: int, end: int, series: Record | None = None
+    ) -> Record:
+        """Makes an event in `series`, or else in a new series of its own created with it."""
         rng = self.rng
         event_id = self._new_id("ev")
-        num = _num(event_id)
+        number = num(event_id)
         groups = [
             {
                 "id": self._new_id("tg"),
@@ -242,7 +169,7 @@ class TicketTailorModel:
             group["ticket_ids"].append(ticket_type["id"])
             types.append(ticket_type)
         currency = pick(rng, ("gbp", "gbp", "gbp", "eur", "usd"))
-        image = f"https://images.example.com/events/{num}"
+        image = f"https://images.example.com/events/{number}"
         event = {
             "object": "event",
             "id": event_id,
@@ -252,9 +179,10 @@ class TicketTailorModel:
             "currency": currency,
             "description": None,
             "end": date_object(end),
+            "event_series_id": None,
             "hidden": "false",
             "images": {"header": f"{image}/header.jpg", "thumbnail": f"{image}/thumb.jpg"},
-            "name": f"{pick(rng, EVENT_NAMES)} {num}",
+            "name": f"{pick(rng, EVENT_NAMES)} {number}",
             "online_event": "false",
             "payment_methods": rng.sample(self._payment_methods, between(rng, 1, 3)),
             "private": "false",
@@ -269,23 +197,34 @@ class TicketTailorModel:
             "total_orders": 0,
             "unavailable": "false",
             "unavailable_status": None,
-            "url": f"https://www.tickettailor.com/events/fakeboxoffice/{num}",
+            "url": f"https://www.tickettailor.com/events/fakeboxoffice/{number}",
             "venue": {"name": pick(rng, VENUES), "postal_code": f"E{between(rng, 1, 20)} 1AA"},
         }
+        if series is None:
+            series = self._add_event_series(created_at)
+        if series["currency"] is None:
+            series["currency"] = currency
+            series["venue"] = {**event["venue"], "country": "GB"}
+        else:
+            event["currency"] = series["currency"]
+            event["venue"] = {key: series["venue"][key] for key in ("name", "postal_code")}
+        event["event_series_id"] = series["id"]
         self._summaries[event_id] = {
             "id": event_id,
             "end_date": event["end"],
+            "event_series_id": series["id"],
             "name": event["name"],
             "start_date": event["start"],
         }
         self.events[event_id] = event
         self._sorted["events"].add(event)
+        self._events_by_series[series["id"]].add(event)
         return event
 
     def _event_chooser(self) -> Callable[[int], Record]:
         """Picks the event of an order made at a given time: one of the next three to start
         that were on sale then, or failing that the next (or last) one."""
-        by_start = sorted(self.events.values(), key=lambda e: (e["start"]["unix"], _num(e["id"])))
+        by_start = sorted(self.events.values(), key=lambda e: (e["start"]["unix"], num(e["id"])))
         if not by_start:
             raise ValueError("there are no events to order tickets for")
         starts = [event["start"]["unix"] for event in by_start]
@@ -302,7 +241,7 @@ class TicketTailorModel:
         rng = self.rng
         order_id = self._new_id("or")
         first, last = pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES)
-        email = f"{first}.{last}{_num(order_id)}@example.com".lower()
+        email = f"{first}.{last}{num(order_id)}@example.com".lower()
         code = event["currency"]
         order = {
             "object": "order",
@@ -367,26 +306,37 @@ class TicketTailorModel:
 
     def _index_order(self, order: Record) -> Record:
         """Adds a new order and its tickets to the sorted views."""
-        event_id = order["event_summary"]["id"]
         self._sorted["orders"].add(order)
-        self._orders_by_event.setdefault(event_id, SortedRecords()).add(order)
+        self._orders_by_event.setdefault(order["event_summary"]["id"], SortedRecords()).add(order)
         for ticket in order["issued_tickets"]:
-            self._sorted["issued_tickets"].add(ticket)
-            self._tickets_by_event.setdefault(event_id, SortedRecords()).add(ticket)
+            self._index_ticket(ticket)
         return order
 
+    def _index_ticket(self, ticket: Record) -> Record:
+        self._sorted["issued_tickets"].add(ticket)
+        self._tickets_by_event.setdefault(ticket["event_id"], SortedRecords()).add(ticket)
+        return ticket
+
     def _reindex(self) -> None:
-        """Rebuilds the sorted views of orders and tickets: one sort beats 300,000 inserts."""
+        """Rebuilds the sorted views of orders, tickets and check-ins: one sort beats 300,000
+        inserts."""
         self._sorted["orders"] = orders = SortedRecords(self.orders.values())
         self._sorted["issued_tickets"] = tickets = SortedRecords(self.issued_tickets.values())
+        self._sorted["check_ins"] = check_ins = SortedRecords(self.check_ins.values())
         self._orders_by_event = orders.group_by(lambda order: order["event_summary"]["id"])
         self._tickets_by_event = tickets.group_by(lambda ticket: ticket["event_id"])
+        self._check_ins_by_event = check_ins.group_by(lambda check_in: check_in["event_id"])
+        self._check_ins_by_series = check_ins.group_by(lambda check_in: check_in["event_series_id"])
 
-    def _add_ticket(self, order: Record, ticket_type: Record) -> Record:
+    def _add_ticket(
+        self, order: Record, ticket_type: Record, rng: random.Random | None = None
+    ) -> Record:
+        """A ticket of an order; a ticket without one passes a stand-in order (`id` None) and
+        the RNG its barcode is drawn from."""
         ticket_id = self._new_id("it")
-        buyer, event_id = order["buyer_details"], order["event_summary"]["id"]
-        token = f"{self.rng.getrandbits(104):026x}"
-        path = f"attendee/{_num(ticket_id)}/{token[:20]}"
+        buyer, summary = order["buyer_details"], order["event_summary"]
+        token = f"{(rng or self.rng).getrandbits(104):026x}"
+        path = f"attendee/{num(ticket_id)}/{token[:20]}"
         ticket = {
             "object": "issued_ticket",
             "id": ticket_id,
@@ -397,13 +347,14 @@ class TicketTailorModel:
             "custom_questions": NO_ANSWERS,
             "description": ticket_type["name"],
             "email": buyer["email"],
-            "event_id": event_id,
+            "event_id": summary["id"],
+            "event_series_id": summary["event_series_id"],
             "reference": None,
             "full_name": buyer["name"],
             "first_name": buyer["first_name"],
             "last_name": buyer["last_name"],
             "status": "valid",
-            "source": None,
+            "source": None if order["id"] else "api",
             "ticket_type_id": ticket_type["id"],
             "updated_at": order["created_at"],
             "voided_at": None,
@@ -413,18 +364,56 @@ class TicketTailorModel:
         self.issued_tickets[ticket_id] = ticket
         return ticket
 
+    def _issue_ticket(
+        self, event: Record, ticket_type_id: str | None, created_at: int, hold_id: str | None
+    ) -> Record:
+        """A ticket without an order (not yet in the sorted views); its event's and ticket
+        type's counters move, and a hold it comes from holds one fewer."""
+        if hold_id is not None:
+            hold = self.holds[hold_id]
+            if hold["event_id"] != event["id"]:
+                raise ValueError(f"hold {hold_id} is for {hold['event_id']}, not {event['id']}")
+            ticket_type_id = self._take_from_hold(hold, ticket_type_id, created_at)
+        types = {ticket_type["id"]: ticket_type for ticket_type in event["ticket_types"]}
+        if ticket_type_id is None:
+            ticket_type = event["ticket_types"][0]
+        elif ticket_type_id in types:
+            ticket_type = types[ticket_type_id]
+        else:
+            raise KeyError(f"event {event['id']} has no ticket type {ticket_type_id}")
+        rng = self.extra_rng
+        first, last = pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES)
+        guest = f"{first}.{last}.guest{self._last_id.get('it', 0) + 1}@example.com".lower()
+        stand_in = {
+            "id": None,
+            "buyer_details": {
+                "email": guest,
+                "first_name": first,
+                "last_name": last,
+                "name": f"{first} {last}",
+            },
+            "created_at": created_at,
+            "event_summary": self._summaries[event["id"]],
+        }
+        ticket = self._add_ticket(stand_in, ticket_type, rng)
+        ticket_type["quantity_issued"] += 1
+        ticket_type["quantity"] = max(0, ticket_type["quantity"] - 1)
+        event["total_issued_tickets"] += 1
+        return ticket
+
     def _add_voucher(self, codes: int, value: int, expiry: int | None, created_at: int) -> Record:
         voucher_id = self._new_id("vo")
         expiry_object = date_object(expiry) if expiry is not None else None
-        series = self.rng.sample(sorted(self.events, key=_num), min(2, len(self.events)))
+        events = self.rng.sample(sorted(self.events, key=num), min(2, len(self.events)))
+        series_ids = [self.events[event_id]["event_series_id"] for event_id in events]
         voucher = {
             "object": "voucher",
             "id": voucher_id,
             "available_codes": codes,
             "created_at": created_at,
-            "event_series_ids": [f"es_{_num(event_id)}" for event_id in series],
+            "event_series_ids": list(dict.fromkeys(series_ids)),
             "expiry": expiry_object,
-            "name": f"Gift voucher {_num(voucher_id)}",
+            "name": f"Gift voucher {num(voucher_id)}",
             "total_codes": codes,
             "value": value,
         }
@@ -500,40 +489,60 @@ class TicketTailorModel:
             self._void(ticket, self.now)
             return ticket
 
-    def check_in(self, ticket_id: str) -> Record:
+    def issue_ticket(
+        self,
+        event_id: str,
+        ticket_type_id: str | None = None,
+        created_at: int | None = None,
+        hold_id: str | None = None,
+    ) -> Record:
+        """Issues a ticket without an order (a comp, or one issued through the API) at
+        `created_at` (default now), of `ticket_type_id` (default: the hold's first held type,
+        or the event's first type). From a hold, the hold gives up one of its tickets."""
         with self.lock:
-            ticket = self.issued_tickets[ticket_id]
-            ticket.update(checked_in="true", updated_at=self.now)
-            return ticket
+            when = self.now if created_at is None else created_at
+            event = self.events[event_id]
+            return self._index_ticket(self._issue_ticket(event, ticket_type_id, when, hold_id))
 
-    def add_event(self, start: int, end: int | None = None) -> Record:
-        """Makes an event created now; it lasts three hours unless `end` is given."""
+    def add_event(
+        self, start: int, end: int | None = None, event_series_id: str | None = None
+    ) -> Record:
+        """Makes an event created now, in `event_series_id` or else in a new series of its own;
+        it lasts three hours unless `end` is given."""
         with self.lock:
-            return self._add_event(self.now, start, start + 3 * HOUR if end is None else end)
+            series = None if event_series_id is None else self.event_series[event_series_id]
+            end = start + 3 * HOUR if end is None else end
+            return self._add_event(self.now, start, end, series)
 
     def update_event(self, event_id: str, **fields: Any) -> Record:
         """Replaces fields of an event (`start` / `end` may be unix ints); its orders'
-        event_summary follows."""
+        event_summary follows. An event cannot move to another series."""
         with self.lock:
             event = self.events[event_id]
             unknown = set(fields) - set(event)
             if unknown:
                 raise KeyError(f"events have no field {sorted(unknown)}")
+            if fields.get("event_series_id", event["event_series_id"]) != event["event_series_id"]:
+                raise ValueError("an event cannot move to another event series")
+            by_series = self._events_by_series[event["event_series_id"]]
             self._sorted["events"].remove(event)  # created_at may change
+            by_series.remove(event)
             for name, value in fields.items():
                 is_date = name in ("start", "end") and isinstance(value, int)
                 event[name] = date_object(value) if is_date else value
             self._sorted["events"].add(event)
+            by_series.add(event)
             self._summaries[event_id].update(
                 end_date=event["end"], name=event["name"], start_date=event["start"]
             )
             return event
 
     def delete_event(self, event_id: str) -> Record:
-        """Removes an event; its orders and tickets stay."""
+        """Removes an event; its orders, tickets and check-ins stay, and its series."""
         with self.lock:
             event = self.events.pop(event_id)
             self._sorted["events"].remove(event)
+            self._events_by_series[event["event_series_id"]].remove(event)
             return event
 
     def add_discount(
@@ -552,12 +561,12 @@ class TicketTailorModel:
             discount: Record = {
                 "object": "discount",
                 "id": discount_id,
-                "code": code or f"SAVE{_num(discount_id)}",
+                "code": code or f"SAVE{num(discount_id)}",
             }
             if expires is not None:
                 discount["expires"] = date_object(expires)
             discount["max_redemptions"] = max_redemptions
-            discount["name"] = f"Discount {_num(discount_id)}"
+            discount["name"] = f"Discount {num(discount_id)}"
             if price_percent is None:
                 discount["price"] = 500 if price is None else price
             else:

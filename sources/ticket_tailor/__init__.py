@@ -1,37 +1,54 @@
-"""Ticket Tailor: one box office's events, orders, tickets, discounts and vouchers.
+"""Ticket Tailor: one box office's events, orders, tickets, check-ins, holds, products,
+memberships, waitlists, discounts and vouchers.
 
 How each table stays fresh (README has the guarantees in full):
-- events, ticket_types, discounts, vouchers: small lists, read whole every run and replaced,
-  so edits and deletions show at once. ticket_types come out of each event's record.
-- orders, issued_tickets: newest-first walks filtered server-side on `created_at`, from the
-  newest value loaded minus `lookback_days` (ties in the newest second are re-read, merge keeps
-  one row). Changes that `created_at` cannot show are swept each run per event: cancelled
-  orders and voided tickets of upcoming events (`status` + `event_id` filters), and every order
-  and ticket of active events (from `upcoming_event_hours` before the start until
+- events, ticket_types, event_series, discounts, vouchers, products, membership_types: small
+  lists, read whole every run and replaced, so edits and deletions show at once. ticket_types
+  come out of each event's record.
+- orders: a newest-first walk filtered server-side on `created_at`, from the newest value loaded
+  minus `lookback_days` (ties in the newest second are re-read, merge keeps one row). Changes
+  that `created_at` cannot show are swept per event: cancelled orders of upcoming events, and
+  every order of active events (from `upcoming_event_hours` before the start until
   `active_event_days` after the end).
+- issued_tickets: out of the orders, which carry them in full. An event whose live
+  `total_issued_tickets` is above the tickets known for it has tickets without an order: only
+  its tickets are walked (`event_id`). Voided tickets of upcoming events are swept by status.
+- check_ins: append-mostly, walked newest first from the newest `created_at` loaded minus
+  `check_in_lookback_hours`.
+- holds: changed ones by the `updated_at` filter; the events' `total_holds` tell which events
+  lost a hold (released), and only their holds are read whole to delete it.
+- issued_memberships: merged from an `updated_at` walk since the last run (less the lookback),
+  and read whole every `membership_full_read_hours`, since the API may ignore the filter.
+- waitlist_signups: per event series, re-read for series that are current or changed; a
+  series' signups replace those loaded before.
 - voucher_codes: re-read for vouchers that are new or whose record changed (codes only change
   with their voucher's counts); codes of a deleted voucher are deleted.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 
 import dlt
 from dlt.sources import DltResource
 
-from sources.client import ApiClient, Params, RetryPolicy, Run, source_label
+from sources import warehouse
+from sources.client import ApiClient, RetryPolicy, Run, source_label
 from sources.records import ReadStamps, Record, column_hints, replace_children
 
 from . import settings
 from .helpers import (
     BoxOffice,
-    created_since,
     event_row,
+    fingerprint,
+    newest,
     order_row,
     ticket_type_rows,
-    voucher_fingerprint,
+    with_unix_dates,
 )
+from .holds import read_holds
+from .tickets import OrdersRead, TicketLedger
 
 
 @dlt.source(name="ticket_tailor")
@@ -41,6 +58,9 @@ def ticket_tailor_source(
     lookback_days: float = settings.LOOKBACK_DAYS,
     upcoming_event_hours: float = settings.UPCOMING_EVENT_HOURS,
     active_event_days: float = settings.ACTIVE_EVENT_DAYS,
+    check_in_lookback_hours: float = settings.CHECK_IN_LOOKBACK_HOURS,
+    membership_full_read_hours: float = settings.MEMBERSHIP_FULL_READ_HOURS,
+    holds_changed_filter: str = settings.HOLDS_CHANGED_FILTER,
     page_size: int = settings.PAGE_SIZE,
     max_attempts: int = RetryPolicy.max_attempts,
     backoff_seconds: float = RetryPolicy.backoff_base,
@@ -57,26 +77,9 @@ def ticket_tailor_source(
     )
     box_office = BoxOffice(client, page_size)
     lookback = int(lookback_days * 86400)
-
-    def changed_pages(path: str, sweeps: list[Params]) -> Iterator[list[Record]]:
-        """The created_at walk from the cursor less the lookback, then the sweeps.
-
-        Only the walk moves the cursor: a record created during the run and met by a sweep
-        must not push it past records the walk has not reached. A record both read is
-        stamped twice, and the later (fresher) read is the one loaded.
-        """
-        state = dlt.current.resource_state()
-        newest = state.get("created_at")
-        since = None if newest is None else newest - lookback
-        stamps = ReadStamps()
-        for page in box_office.pages(path, created_since(since)):
-            newest = _newest(page, newest)
-            yield stamps.stamp(page)
-        # a first run (or a full refresh) walks every record: sweeps would read them again
-        for filters in sweeps if since is not None else ():
-            for page in box_office.pages(path, filters):
-                yield stamps.stamp(page)
-        state["created_at"] = newest
+    # one clock for orders and the tickets read after them: the later read of a record wins
+    stamps = ReadStamps()
+    ledger = TicketLedger(box_office, stamps)
 
     @dlt.resource(selected=False)
     def event_list() -> Iterator[list[Record]]:
@@ -96,32 +99,178 @@ def ticket_tailor_source(
     def ticket_types(all_events: list[Record]) -> Iterator[list[Record]]:
         yield [row for event in all_events for row in ticket_type_rows(event)]
 
-    @dlt.resource(
+    @dlt.resource(selected=False)
+    def series_list() -> Iterator[list[Record]]:
+        """GET /v1/event_series, passed on whole: series have no `updated_at`."""
+        yield box_office.read_all(settings.EVENT_SERIES_PATH)
+
+    @dlt.transformer(
+        data_from=series_list,
+        primary_key="id",
+        write_disposition="replace",
+        columns=_columns("event_series"),
+    )
+    def event_series(all_series: list[Record]) -> Iterator[list[Record]]:
+        yield all_series
+
+    @dlt.transformer(
+        data_from=series_list,
+        primary_key="id",
+        merge_key="event_series_id",
+        write_disposition="merge",
+        columns=_columns("waitlist_signups", deletes=True),
+    )
+    def waitlist_signups(all_series: list[Record]) -> Iterator[list[Record]]:
+        """GET /v1/event_series/{id}/waitlist_signups for series that are current (an event not
+        long past) or whose record changed; a deleted series' signups go."""
+        state = dlt.current.resource_state()
+        seen: dict[str, str] = state.get("fingerprints", {})
+        current = {s["id"]: fingerprint(s) for s in all_series}
+        active, upcoming = box_office.current_events(upcoming_event_hours, active_event_days)
+        live = {*active, *upcoming}
+        live_series = {e.get("event_series_id") for e in box_office.events() if e["id"] in live}
+        # series with signups loaded: only their signups can need deleting
+        loaded = {
+            series_id
+            for (series_id,) in warehouse.loaded(
+                "select distinct event_series_id from {waitlist_signups}", ("waitlist_signups",)
+            )
+        }
+        for series_id, digest in current.items():
+            if series_id not in live_series and seen.get(series_id) == digest:
+                continue
+            path = settings.WAITLIST_SIGNUPS_PATH.format(event_series_id=series_id)
+            signups = [_dated("waitlist_signups", row) for row in box_office.read_all(path)]
+            if signups or series_id in loaded:
+                yield replace_children("event_series_id", series_id, signups)
+        for series_id in sorted(loaded - current.keys()):
+            yield replace_children("event_series_id", series_id, [])
+        state["fingerprints"] = current
+
+    @dlt.resource(selected=False, parallelized=True)
+    def order_pages() -> Iterator[list[Record] | OrdersRead]:
+        """GET /v1/orders: new by created_at, then what changed on current events; then word
+        of how much was read, for the tickets."""
+        state = dlt.current.resource_state()
+        latest = state["created_at"] if "created_at" in state else _cursor_of_old_orders()
+        since = None if latest is None else latest - lookback
+        ledger.incremental = since is not None
+        for page in box_office.pages_since(settings.ORDERS_PATH, "created_at", since):
+            latest = newest(page, "created_at", latest)
+            yield stamps.stamp(page)
+        active: list[str] = []
+        # a first run (or a full refresh) walks every order: sweeps would read them again
+        if since is not None:
+            active, upcoming = box_office.current_events(upcoming_event_hours, active_event_days)
+            sweeps = [{"event_id": event_id} for event_id in active] + [
+                {"event_id": event_id, "status": status}
+                for event_id in upcoming
+                for status in settings.ORDER_SWEEP_STATUSES
+            ]
+            for filters in sweeps:
+                for page in box_office.pages(settings.ORDERS_PATH, filters):
+                    yield stamps.stamp(page)
+        yield OrdersRead(since, frozenset(active))
+        # only the created_at walk moves the cursor: an order created during the run and met
+        # by a sweep must not push it past orders the walk has not reached
+        state["created_at"] = latest
+
+    @dlt.transformer(
+        data_from=order_pages,
         primary_key="id",
         write_disposition="merge",
         columns=_columns("orders", later_read_wins=True),
-        parallelized=True,
     )
-    def orders() -> Iterator[list[Record]]:
-        """GET /v1/orders: new by created_at, then what changed on current events."""
-        sweeps = box_office.sweeps(
-            settings.ORDER_SWEEP_STATUSES, upcoming_event_hours, active_event_days
-        )
-        for page in changed_pages(settings.ORDERS_PATH, sweeps):
+    def orders(page: list[Record] | OrdersRead) -> Iterator[list[Record]]:
+        if not isinstance(page, OrdersRead):
             yield [order_row(order) for order in page]
+
+    @dlt.transformer(
+        data_from=order_pages,
+        primary_key="id",
+        write_disposition="merge",
+        columns=_columns("issued_tickets", later_read_wins=True),
+    )
+    def issued_tickets(page: list[Record] | OrdersRead) -> Iterator[list[Record]]:
+        """The tickets in the orders; then GET /v1/issued_tickets for the events whose counter
+        says some have no order, and the voided tickets of upcoming events."""
+        if isinstance(page, OrdersRead):
+            _, upcoming = box_office.current_events(upcoming_event_hours, active_event_days)
+            yield from ledger.after_orders(page, upcoming)
+        else:
+            yield ledger.from_orders(page)
 
     @dlt.resource(
         primary_key="id",
         write_disposition="merge",
-        columns=_columns("issued_tickets", later_read_wins=True),
+        columns=_columns("check_ins"),
         parallelized=True,
     )
-    def issued_tickets() -> Iterator[list[Record]]:
-        """GET /v1/issued_tickets: new by created_at, then what changed on current events."""
-        sweeps = box_office.sweeps(
-            settings.TICKET_SWEEP_STATUSES, upcoming_event_hours, active_event_days
+    def check_ins() -> Iterator[list[Record]]:
+        """GET /v1/check_ins: new ones by created_at, from the newest loaded less
+        `check_in_lookback_hours` (a scanner that was offline uploads late, with an earlier
+        check_in_at but a new created_at)."""
+        state = dlt.current.resource_state()
+        field = settings.CHECK_INS_CURSOR
+        latest = state.get(field)
+        since = None if latest is None else latest - int(check_in_lookback_hours * 3600)
+        for page in box_office.pages_since(settings.CHECK_INS_PATH, field, since):
+            latest = newest(page, field, latest)
+            yield page
+        state[field] = latest
+
+    @dlt.resource(
+        primary_key="id",
+        write_disposition="merge",
+        columns=_columns("holds", deletes=True),
+    )
+    def holds() -> Iterator[list[Record]]:
+        """GET /v1/holds: changed ones by updated_at; the holds of events whose `total_holds`
+        differs from what is loaded are read whole, and the ones gone are deleted."""
+        state = dlt.current.resource_state()
+        latest = state.get("updated_at")
+        filtered = latest is not None and bool(holds_changed_filter)
+        since = {holds_changed_filter: latest - lookback} if filtered else None
+        rows, latest = read_holds(box_office, since, latest)
+        yield rows
+        state["updated_at"] = latest
+
+    @dlt.resource(
+        primary_key="id",
+        write_disposition="merge",
+        columns=_columns("issued_memberships"),
+    )
+    def issued_memberships() -> Iterator[list[Record]]:
+        """GET /v1/issued_memberships: changed since the last run (less the lookback), and
+        whole every `membership_full_read_hours`. The records have no `updated_at`, so the
+        bound is the last run's start; whatever comes back is merged."""
+        state = dlt.current.resource_state()
+        started, now = state.get("started_at"), int(time.time())
+        whole_read_at = state.get("whole_read_at")
+        whole = (
+            started is None
+            or whole_read_at is None
+            or now - whole_read_at >= membership_full_read_hours * 3600
         )
-        yield from changed_pages(settings.ISSUED_TICKETS_PATH, sweeps)
+        filters = {} if whole else {settings.MEMBERSHIPS_CHANGED_FILTER: started - lookback}
+        for page in box_office.pages(settings.ISSUED_MEMBERSHIPS_PATH, filters):
+            yield [_dated("issued_memberships", row) for row in page]
+        state["started_at"] = now
+        if whole:
+            state["whole_read_at"] = now
+
+    @dlt.resource(
+        primary_key="id", write_disposition="replace", columns=_columns("membership_types")
+    )
+    def membership_types() -> Iterator[list[Record]]:
+        """GET /v1/membership_types, read whole: no `updated_at`, and types can be deleted."""
+        rows = box_office.read_all(settings.MEMBERSHIP_TYPES_PATH)
+        yield [_dated("membership_types", row) for row in rows]
+
+    @dlt.resource(primary_key="id", write_disposition="replace", columns=_columns("products"))
+    def products() -> Iterator[list[Record]]:
+        """GET /v1/products, read whole: few, edited after creation, deletable."""
+        yield [_dated("products", row) for row in box_office.read_all(settings.PRODUCTS_PATH)]
 
     @dlt.resource(primary_key="id", write_disposition="replace", columns=_columns("discounts"))
     def discounts() -> Iterator[list[Record]]:
@@ -154,9 +303,9 @@ def ticket_tailor_source(
         loaded before (see `replace_children`); a deleted voucher's codes go."""
         state = dlt.current.resource_state()
         seen: dict[str, str] = state.get("fingerprints", {})
-        current = {v["id"]: voucher_fingerprint(v) for v in all_vouchers}
-        for voucher_id, fingerprint in current.items():
-            if seen.get(voucher_id) == fingerprint:
+        current = {v["id"]: fingerprint(v) for v in all_vouchers}
+        for voucher_id, digest in current.items():
+            if seen.get(voucher_id) == digest:
                 continue
             codes = box_office.read_all(settings.VOUCHER_CODES_PATH.format(voucher_id=voucher_id))
             yield replace_children("voucher_id", voucher_id, codes)
@@ -168,8 +317,17 @@ def ticket_tailor_source(
         event_list,
         events,
         ticket_types,
+        series_list,
+        event_series,
+        waitlist_signups,
+        order_pages,
         orders,
         issued_tickets,
+        check_ins,
+        holds,
+        issued_memberships,
+        membership_types,
+        products,
         discounts,
         voucher_list,
         vouchers,
@@ -177,9 +335,16 @@ def ticket_tailor_source(
     )
 
 
-def _newest(page: list[Record], newest: int | None) -> int | None:
-    values = [r["created_at"] for r in page if isinstance(r.get("created_at"), int)]
-    return max([*values, newest] if newest is not None else values, default=None)
+def _cursor_of_old_orders() -> int | None:
+    """Before tickets came out of the orders, the `orders` and `issued_tickets` resources kept
+    their own cursors: the orders' one carries on (a run without it would read everything)."""
+    resources = dlt.current.source_state().get("resources", {})
+    resources.get("issued_tickets", {}).pop("created_at", None)
+    return resources.get("orders", {}).pop("created_at", None)
+
+
+def _dated(table: str, record: Record) -> Record:
+    return with_unix_dates(record, settings.DATE_OBJECTS[table])
 
 
 def _columns(table: str, deletes: bool = False, later_read_wins: bool = False) -> dict[str, dict]:

@@ -1,9 +1,10 @@
-{#- Contract model `events` for Ticket Tailor: one row per TT event (an occurrence; TT groups
-    occurrences in event series, which are not loaded yet). Capacity and remaining come from the
-    event's ticket types. -#}
+{#- Contract model `events` for Ticket Tailor: one row per TT event (an occurrence), named after
+    its event series (the event's own name where the series is not loaded). Capacity and
+    remaining come from the event's ticket types. -#}
 with events as (
     {{ raw_table('ticket_tailor', 'events', {
         'id': 'varchar',
+        'event_series_id': 'varchar',
         'name': 'varchar',
         'status': 'varchar',
         'start__unix': 'timestamp with time zone',
@@ -14,6 +15,10 @@ with events as (
         'total_issued_tickets': 'bigint',
         'max_tickets_sold_per_occurrence': 'bigint',
     }) }}
+),
+
+series as (
+    {{ raw_table('ticket_tailor', 'event_series', {'id': 'varchar', 'name': 'varchar'}) }}
 ),
 
 ticket_types as (
@@ -29,9 +34,13 @@ ticket_types as (
 joined as (
     select
         events.*,
+        series.name as series_name,
         ticket_types.quantity_total,
         ticket_types.quantity_available
     from events
+    left join series
+        on series.account = events.account
+        and series.id = events.event_series_id
     left join ticket_types
         on ticket_types.account = events.account
         and ticket_types.event_id = events.id
@@ -42,7 +51,7 @@ select
     cast('ticket_tailor' as varchar) as platform,
     account,
     cast(id as varchar) as source_id,
-    cast({{ blank_to_null('name') }} as varchar) as series_name,
+    cast(coalesce({{ blank_to_null('series_name') }}, {{ blank_to_null('name') }}) as varchar) as series_name,
     cast({{ blank_to_null('name') }} as varchar) as name,
     start__unix as starts_at,
     end__unix as ends_at,

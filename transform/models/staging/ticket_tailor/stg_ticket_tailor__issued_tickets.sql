@@ -1,6 +1,8 @@
 {#- Ticket Tailor issued tickets, cleaned once: every account, 'true'/'false' strings to booleans,
     empty strings NULL, the API's status as given (lower-case). The `tickets` interface model adds
-    the contract's status, which needs the order's. -#}
+    the contract's status, which needs the order's. A check-in (or check-out) recorded after the
+    ticket's loaded state decides `checked_in`: the sync loads every check-in, but re-reads the
+    tickets of long-past events only on a full refresh. -#}
 with raw as (
     {{ raw_table('ticket_tailor', 'issued_tickets', {
         'id': 'varchar',
@@ -19,6 +21,24 @@ with raw as (
         'updated_at': 'timestamp with time zone',
         'voided_at': 'timestamp with time zone',
     }) }}
+),
+
+check_in_records as (
+    {{ raw_table('ticket_tailor', 'check_ins', {
+        'issued_ticket_id': 'varchar',
+        'quantity': 'bigint',
+        'created_at': 'timestamp with time zone',
+    }) }}
+),
+
+check_ins as (
+    select
+        account as check_in_account,
+        issued_ticket_id,
+        sum(quantity) as net,
+        max(created_at) as last_recorded_at
+    from check_in_records
+    group by account, issued_ticket_id
 )
 
 select
@@ -33,7 +53,10 @@ select
     cast({{ blank_to_null('ticket_type_id') }} as varchar) as ticket_type_id,
     cast({{ blank_to_null('description') }} as varchar) as ticket_type_name,
     cast(lower(trim(status)) as varchar) as ticket_status,
-    {{ string_bool('checked_in') }} as checked_in,
+    case
+        when check_ins.last_recorded_at > raw.updated_at then check_ins.net > 0
+        else {{ string_bool('checked_in') }}
+    end as checked_in,
     cast({{ blank_to_null('email') }} as varchar) as attendee_email,
     cast({{ blank_to_null('first_name') }} as varchar) as attendee_first_name,
     cast({{ blank_to_null('last_name') }} as varchar) as attendee_last_name,
@@ -43,3 +66,6 @@ select
     updated_at,
     voided_at
 from raw
+left join check_ins
+    on check_ins.check_in_account = raw.account
+    and check_ins.issued_ticket_id = raw.id
