@@ -10,7 +10,7 @@ AIRFLOW_VERSION := 3.3.2
 AIRFLOW_VENV := .venv-airflow
 AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed-$(AIRFLOW_VERSION)
 
-.PHONY: install demo sync models docs test lint bench clean airflow
+.PHONY: install demo sync webhooks models docs test lint bench clean airflow
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ demo: $(STAMP)
 # Every configured source into the configured destination (ARGS="--destination postgres").
 sync: $(STAMP)
 	$(BIN)/python -m pipelines.sync $(ARGS)
+
+# Ticket Tailor's webhook receiver on 127.0.0.1:8080 (ARGS="--host 0.0.0.0 --port 8081").
+webhooks: $(STAMP)
+	$(BIN)/python -m pipelines.webhooks $(ARGS)
 
 # The analysts' dbt models (transform/) over what the syncs loaded; `make sync` runs it too.
 models: $(STAMP)

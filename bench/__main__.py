@@ -14,6 +14,11 @@ compared with requests x latency / concurrency.
 KorusTicket: a full sync and a no-change run (catalog interval not due) at `--korus-orders`,
 with tokens that live `--korus-token-ttl` seconds (30: shorter than the client's one-minute
 renewal margin), to count token requests per token lifetime.
+Webhooks: the receiver (`python -m pipelines.webhooks`) taking `--deliveries` signed envelopes
+from 16 keep-alive client threads (deliveries/s, p50/p99 latency of a 200, rows stored), against
+as many `GET /healthz` on the same server; then, at `--webhook-orders`, a sync applying the
+deliveries from cancelling long-past orders (>= 1,000), against a no-change run: its extra
+requests and seconds per 1,000 deliveries, and whether the warehouse shows the cancellations.
 """
 
 from __future__ import annotations
@@ -23,20 +28,28 @@ import math
 import os
 import re
 import shutil
+import socket
+import sqlite3
+import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import httpx
+import orjson
 
 from fakes.korusticket import KorusTicketFake
 from fakes.server import FakeServer
 from fakes.ticket_tailor import TicketTailorFake
+from fakes.ticket_tailor.webhooks import SIGNATURE_HEADER, send, signature_header
 from fakes.ticketsource import TicketSourceFake
 from sources.ticketsource import settings as ticketsource_settings
 
@@ -50,6 +63,12 @@ CHILD_PATH = re.compile(r"/(events|dates|bookings|customers)/[^/]+/\w+")
 # a Ticket Tailor id in a path: `/v1/vouchers/vo_1/codes`
 ID_IN_PATH = re.compile(r"/[a-z]+_\d+(?=/|$)")
 LATENCY = 0.05
+WEBHOOK_SECRET = "whsec_bench_0000_not_a_real_secret"
+WEBHOOK_PATH = "/webhooks/ticket_tailor"
+CLIENT_THREADS = 16
+# deliveries the sync part applies at least, from orders of events ended this long ago
+MIN_DELIVERIES, OLD_EVENT_DAYS = 1_000, 30
+APPLIED = re.compile(r"webhook deliveries applied: ([\d,]+)")
 
 
 @dataclass
@@ -62,16 +81,48 @@ class Run:
     child_requests: int = 0
     extract_seconds: float = 0.0
     state_bytes: int = 0
+    stdout: str = ""
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds
 
 
+@dataclass
+class Receiver:
+    """A `python -m pipelines.webhooks` process this bench started, and where it keeps things."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+    store: Path
+
+
+@dataclass
+class Load:
+    """Requests sent by CLIENT_THREADS threads at once: the wall time, each one's latency, and
+    the CPU this process spent sending them (a client near one core is the limit, not the
+    server)."""
+
+    name: str
+    seconds: float
+    client_cpu_seconds: float
+    latencies: list[float] = field(repr=False)
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, p: int) -> float:
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "--source", choices=("all", "ticket_tailor", "ticketsource", "korusticket"), default="all"
+        "--source",
+        choices=("all", "ticket_tailor", "ticketsource", "korusticket", "webhooks"),
+        default="all",
     )
     parser.add_argument("--orders", type=int, default=100_000, help="Ticket Tailor orders")
     parser.add_argument("--no-baseline", action="store_true", help="skip the rest_api run")
@@ -80,6 +131,12 @@ def main() -> int:
     parser.add_argument("--korus-orders", type=int, default=10_000, help="KorusTicket orders")
     parser.add_argument(
         "--korus-token-ttl", type=int, default=30, help="KorusTicket token lifetime, seconds"
+    )
+    parser.add_argument(
+        "--deliveries", type=int, default=5_000, help="webhook deliveries sent to the receiver"
+    )
+    parser.add_argument(
+        "--webhook-orders", type=int, default=20_000, help="Ticket Tailor orders, webhook sync"
     )
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
@@ -90,6 +147,8 @@ def main() -> int:
         bench_ticketsource(args.dates, args.scale)
     if args.source in ("all", "korusticket"):
         bench_korusticket(args.korus_orders, args.korus_token_ttl)
+    if args.source in ("all", "webhooks"):
+        bench_webhooks(args.deliveries, args.webhook_orders)
     return 0
 
 
@@ -175,6 +234,291 @@ def bench_korusticket(orders: int, token_ttl: int) -> None:
     lifetimes = 1 + int(full.seconds / (token_ttl * 2 / 3))
     report("full-sync token requests / token lifetimes in the run", full_tokens / lifetimes, 1.0)
     report("no-change requests / full-sync requests", no_change.requests / full.requests, 0.05)
+
+
+def bench_webhooks(deliveries: int, orders: int) -> None:
+    bench_receiver(deliveries)
+    bench_webhook_sync(orders)
+
+
+def bench_receiver(deliveries: int) -> None:
+    bodies = delivery_bodies(deliveries)
+    receiver = start_receiver(WORK / "receiver-dlt", WORK / "receiver.log")
+    try:
+        print(f"bench: {deliveries:,} webhook deliveries ...", file=sys.stderr, flush=True)
+        posts = load(f"POST {WEBHOOK_PATH}", bodies, post_delivery(receiver.url))
+        print(f"bench: {deliveries:,} GET /healthz ...", file=sys.stderr, flush=True)
+        healthz = load("GET /healthz (baseline)", [b""] * deliveries, get_healthz(receiver.url))
+        stored = stored_rows(receiver.store)
+    finally:
+        stop_receiver(receiver)
+    if stored != deliveries:
+        raise SystemExit(f"bench: the receiver stored {stored:,} of {deliveries:,} deliveries")
+
+    print_loads(
+        f"Webhook receiver, {deliveries:,} deliveries from {CLIENT_THREADS} threads",
+        [posts, healthz],
+    )
+    print(f"stored: {stored:,} rows in {receiver.store.name}")
+    print_log_problems(receiver)
+    report(
+        "webhook p99 latency / healthz p99 latency",
+        posts.percentile(99) / healthz.percentile(99),
+        20,
+    )
+    report("healthz req/s / deliveries/s", healthz.per_second / posts.per_second, 5)
+
+
+def bench_webhook_sync(orders: int) -> None:
+    label = "webhooks"
+    # the sync's own DLT_DATA_DIR (see `measure`): the store sits beside its pipeline state
+    receiver = start_receiver(WORK / f"{label}-dlt", WORK / f"{label}-receiver.log")
+    try:
+        with served(ticket_tailor_fake(orders)) as fake:
+            full = webhook_sync_run("full sync", fake, label)
+            no_change = webhook_sync_run("no-change run", fake, label)
+            cancelled = cancel_old_orders(fake, MIN_DELIVERIES)
+            envelopes = fake.take_webhooks()
+            deliver(receiver, envelopes)
+            applied = webhook_sync_run(f"run applying {len(envelopes):,} deliveries", fake, label)
+    finally:
+        stop_receiver(receiver)
+    check_applied(applied, len(envelopes))
+    check_cancelled(WORK / f"{label}.duckdb", cancelled)
+
+    named = Counter(envelope["resource_url"].split("/")[-2] for envelope in envelopes)
+    resources = len({envelope["resource_url"] for envelope in envelopes})
+    extra_requests = applied.requests - no_change.requests
+    extra_seconds = applied.seconds - no_change.seconds
+    per_1000 = MIN_DELIVERIES / len(envelopes)
+    print_runs(
+        f"Webhook deliveries applied by a sync, {orders:,} orders", [full, no_change, applied]
+    )
+    print(
+        f"deliveries: {len(envelopes):,} from cancelling {len(cancelled):,} orders of events "
+        f"ended over {OLD_EVENT_DAYS} days ago, naming {resources:,} distinct resources ("
+        + ", ".join(f"{n:,} {kind}" for kind, n in sorted(named.items()))
+        + f"); applied: {len(envelopes):,}; all {len(cancelled):,} orders 'cancelled' in the "
+        "warehouse"
+    )
+    print(
+        f"per 1,000 deliveries over the no-change run: {extra_requests * per_1000:,.0f} requests, "
+        f"{extra_seconds * per_1000:.2f} s"
+    )
+    print_log_problems(receiver)
+    report(
+        "sync with 1,000 deliveries time / no-change time",
+        (no_change.seconds + extra_seconds * per_1000) / no_change.seconds,
+        2.0,
+    )
+    report("extra requests / distinct resources named", extra_requests / resources, 1.05)
+
+
+def delivery_bodies(deliveries: int) -> list[bytes]:
+    """Envelopes as the fake fires them, serialized once: a refund of each of as many orders
+    (distinct ids, real order payloads). Signed only when sent, so `t` is fresh."""
+    fake = ticket_tailor_fake(deliveries)
+    for order_id in list(fake.orders)[:deliveries]:
+        fake.refund_order(order_id, 100)
+    return [orjson.dumps(envelope) for envelope in fake.take_webhooks()]
+
+
+def post_delivery(url: str) -> Callable[[httpx.Client, bytes], tuple[float, httpx.Response]]:
+    def post(client: httpx.Client, body: bytes) -> tuple[float, httpx.Response]:
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature_header(WEBHOOK_SECRET, body),
+        }
+        started = time.perf_counter()
+        response = client.post(url + WEBHOOK_PATH, content=body, headers=headers)
+        return time.perf_counter() - started, response
+
+    return post
+
+
+def get_healthz(url: str) -> Callable[[httpx.Client, bytes], tuple[float, httpx.Response]]:
+    def get(client: httpx.Client, _: bytes) -> tuple[float, httpx.Response]:
+        started = time.perf_counter()
+        response = client.get(url + "/healthz")
+        return time.perf_counter() - started, response
+
+    return get
+
+
+def load(
+    name: str,
+    items: list[bytes],
+    send_one: Callable[[httpx.Client, bytes], tuple[float, httpx.Response]],
+) -> Load:
+    """Sends every item from CLIENT_THREADS threads, a keep-alive client each, all starting
+    together; anything but a 200 stops the bench."""
+    start = threading.Barrier(CLIENT_THREADS + 1, timeout=60)
+
+    def client_thread(share: list[bytes]) -> list[float]:
+        latencies = []
+        with httpx.Client(timeout=60, trust_env=False) as client:
+            start.wait()
+            for item in share:
+                latency, response = send_one(client, item)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{name}: {response.status_code} {response.text[:500]}")
+                latencies.append(latency)
+        return latencies
+
+    with ThreadPoolExecutor(CLIENT_THREADS) as pool:
+        shares = [items[i::CLIENT_THREADS] for i in range(CLIENT_THREADS)]
+        futures = [pool.submit(client_thread, share) for share in shares]
+        start.wait()
+        cpu, started = time.process_time(), time.perf_counter()
+        try:
+            latencies = [latency for future in futures for latency in future.result()]
+        except RuntimeError as exc:
+            raise SystemExit(f"bench: {exc}") from None
+        seconds = time.perf_counter() - started
+    return Load(name, seconds, time.process_time() - cpu, latencies)
+
+
+def print_loads(title: str, loads: list[Load]) -> None:
+    print(f"\n{title} (uvicorn on loopback)\n")
+    print(f"{'requests':<44}{'seconds':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'client CPU':>12}")
+    for run in loads:
+        print(
+            f"{run.name:<44}{run.seconds:>9.2f}{run.per_second:>9,.0f}"
+            f"{run.percentile(50) * 1000:>9.2f}{run.percentile(99) * 1000:>9.2f}"
+            f"{run.client_cpu_seconds:>10.1f} s"
+        )
+    print()
+
+
+def start_receiver(data_dir: Path, log: Path) -> Receiver:
+    """`python -m pipelines.webhooks` on a free loopback port with the bench secret, keeping
+    its deliveries under `data_dir` (a sync's DLT_DATA_DIR, for the sync to apply them);
+    returns once /healthz answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DLT_DATA_DIR": str(data_dir),
+        "SOURCES__TICKET_TAILOR__WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+    }
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.webhooks", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+        )
+    receiver = Receiver(
+        f"http://127.0.0.1:{port}", process, log, data_dir / "pipelines" / "webhooks.sqlite"
+    )
+    deadline = time.monotonic() + 30
+    while not healthy(receiver):
+        if time.monotonic() > deadline:
+            stop_receiver(receiver)
+            raise SystemExit(f"bench: the receiver did not answer /healthz:\n{log.read_text()}")
+        time.sleep(0.1)
+    return receiver
+
+
+def healthy(receiver: Receiver) -> bool:
+    if receiver.process.poll() is not None:
+        raise SystemExit(f"bench: the receiver exited:\n{receiver.log.read_text()[-3000:]}")
+    with suppress(httpx.TransportError):
+        return httpx.get(receiver.url + "/healthz", timeout=1, trust_env=False).status_code == 200
+    return False
+
+
+def stop_receiver(receiver: Receiver) -> None:
+    """SIGTERM, as a service manager stops it, and wait (uvicorn drains open requests)."""
+    receiver.process.terminate()
+    try:
+        receiver.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        receiver.process.kill()
+        receiver.process.wait()
+
+
+def stored_rows(store: Path) -> int:
+    """Deliveries the store holds, read as any other reader would (read-only)."""
+    with closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as db:
+        [(rows,)] = db.execute("select count(*) from deliveries").fetchall()
+    return rows
+
+
+def print_log_problems(receiver: Receiver) -> None:
+    """The receiver's warnings and errors, if any: a bench that quietly refused some would
+    measure the wrong thing."""
+    lines = receiver.log.read_text().splitlines()
+    problems = [
+        line
+        for line in lines
+        if any(word in line for word in (" WARNING ", " ERROR ", " CRITICAL ", "Traceback"))
+    ]
+    print(f"receiver log: {len(lines):,} lines, {len(problems):,} warnings or errors")
+    for line in problems[:5]:
+        print(f"  {line}")
+
+
+def webhook_sync_run(name: str, fake: TicketTailorFake, label: str) -> Run:
+    secret = {"SOURCES__TICKET_TAILOR__WEBHOOK_SECRET": WEBHOOK_SECRET}
+    return sync_run(name, fake, "ticket_tailor", label, secret)
+
+
+def cancel_old_orders(fake: TicketTailorFake, envelopes: int) -> list[str]:
+    """Cancels completed orders of events ended over OLD_EVENT_DAYS ago, oldest first, until
+    they fired `envelopes` webhooks: changes no incremental sweep re-reads, only a delivery."""
+    fake.take_webhooks()
+    ended_before = fake.now - OLD_EVENT_DAYS * 86400
+    cancelled = []
+    for order in list(fake.orders.values()):
+        if len(fake.webhooks) >= envelopes:
+            return cancelled
+        ended = order["event_summary"]["end_date"]["unix"]
+        if order["status"] == "completed" and ended < ended_before:
+            fake.cancel_order(order["id"])
+            cancelled.append(order["id"])
+    if len(fake.webhooks) < envelopes:
+        raise SystemExit(f"bench: too few old orders to fire {envelopes:,} webhooks")
+    return cancelled
+
+
+def deliver(receiver: Receiver, envelopes: list[dict]) -> None:
+    """Sends each envelope as Ticket Tailor would, one after another; each must be taken."""
+    print(f"bench: delivering {len(envelopes):,} webhooks ...", file=sys.stderr, flush=True)
+    with httpx.Client(timeout=60, trust_env=False) as client:
+        for envelope in envelopes:
+            response = send(receiver.url + WEBHOOK_PATH, envelope, WEBHOOK_SECRET, client=client)
+            if response.status_code != 200:
+                raise SystemExit(
+                    f"bench: delivery answered {response.status_code}: {response.text}"
+                )
+
+
+def check_applied(run: Run, delivered: int) -> None:
+    """The sync must say it applied every delivery, or the run measured something else."""
+    found = APPLIED.search(run.stdout)
+    applied = int(found.group(1).replace(",", "")) if found else 0
+    if applied != delivered:
+        raise SystemExit(
+            f"bench: {run.name}: applied {applied:,} of {delivered:,} deliveries:\n{run.stdout}"
+        )
+
+
+def check_cancelled(warehouse: Path, order_ids: list[str]) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        statuses = dict(
+            con.execute(
+                "select id, status from ticket_tailor.orders where id in (select unnest(?))",
+                [order_ids],
+            ).fetchall()
+        )
+    wrong = {i: statuses.get(i) for i in order_ids if statuses.get(i) != "cancelled"}
+    if wrong:
+        sample = ", ".join(f"{i}: {status}" for i, status in list(wrong.items())[:5])
+        raise SystemExit(f"bench: {len(wrong):,} cancelled orders are not 'cancelled': {sample}")
 
 
 def ticket_tailor_fake(orders: int) -> TicketTailorFake:
@@ -266,9 +610,11 @@ def served(fake: FakeServer) -> Iterator[FakeServer]:
         yield fake
 
 
-def sync_run(name: str, fake: FakeServer, source: str, label: str) -> Run:
+def sync_run(
+    name: str, fake: FakeServer, source: str, label: str, extra_env: dict[str, str] | None = None
+) -> Run:
     prefix = f"SOURCES__{source.upper()}__"
-    env = {f"{prefix}BASE_URL": fake.url}
+    env = {f"{prefix}BASE_URL": fake.url, **(extra_env or {})}
     if source == "korusticket":
         env[f"{prefix}CLIENT_ID"], env[f"{prefix}CLIENT_SECRET"] = KORUS_ID, KORUS_SECRET
         env[f"{prefix}TOKEN_URL"] = fake.url + fake.token_path
@@ -348,6 +694,7 @@ def measure(
         child_requests=sum(bool(CHILD_PATH.fullmatch(path)) for _, path, _ in fake.requests),
         extract_seconds=float(extract.group(1)) if extract else 0.0,
         state_bytes=state_bytes(warehouse, dataset) - state_before,
+        stdout=process.stdout,
     )
 
 

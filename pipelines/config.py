@@ -36,7 +36,7 @@ from dlt.destinations.impl.postgres.configuration import (
 )
 from dlt.extract import DltSource
 
-from sources.client import Run, Secrets, config_key
+from sources.client import Run, Secrets, config_key, env_name
 
 logger = logging.getLogger("ticketing")
 
@@ -68,8 +68,12 @@ PLACEHOLDER = "..."
 # `sources.SOURCE.accounts` lists the platform's named accounts
 ACCOUNTS_KEY = "accounts"
 ACCOUNT_NAME = re.compile(r"[a-z0-9_]+")
-# keys under `sources.SOURCE` that the analytics models read (pipelines.models)
-MODEL_KEYS = {"ticketsource": {"currency"}}
+# keys under `sources.SOURCE` read outside the source: by the analytics models
+# (pipelines.models) and by the webhook receiver (pipelines.webhooks)
+READ_ELSEWHERE = {"ticketsource": {"currency"}, "ticket_tailor": {"webhook_secret"}}
+# source arguments that the sync passes itself, never configured
+PASSED_BY_THE_SYNC = {"run", "changes"}
+WEBHOOK_SOURCE, WEBHOOK_SECRET = "ticket_tailor", "webhook_secret"
 SECRETS_EXAMPLE = ".dlt/secrets.toml.example"
 
 DEFAULT_DUCKDB_FILE = "ticketing.duckdb"
@@ -104,13 +108,14 @@ class Target:
     def entry(self) -> SourceEntry:
         return SOURCES[self.source]
 
-    def build(self, run: Run) -> DltSource:
-        """The dlt source, an account's keys resolved under `sources.SOURCE.NAME` first."""
+    def build(self, run: Run, **passed: Any) -> DltSource:
+        """The dlt source, an account's keys resolved under `sources.SOURCE.NAME` first;
+        `passed` are the arguments the sync gives it itself (PASSED_BY_THE_SYNC)."""
         function = self.entry.source_function()
         if not self.account:
-            return function(run=run)
+            return function(run=run, **passed)
         # dlt looks a source's keys up under its name, then under its section (`SOURCE`)
-        source = function.with_args(name=self.account)(run=run)
+        source = function.with_args(name=self.account)(run=run, **passed)
         # its schema (and so its state) named like its pipeline and dataset
         source.schema = source.schema.clone(with_name=self.name)
         return source
@@ -220,6 +225,34 @@ def _placeholder_keys(values: dict[str, str | None]) -> list[str]:
     return [key for key, value in values.items() if isinstance(value, str) and PLACEHOLDER in value]
 
 
+def webhook_secrets() -> dict[Target, str]:
+    """The Ticket Tailor accounts whose webhooks are received, with the secret that signs
+    them: each account's own (`sources.ticket_tailor.NAME.webhook_secret`; one secret per
+    subscription, so no fallback to the default account's). ConfigError if none has one, or
+    one still holds a placeholder."""
+    secrets = {}
+    for target in [Target(WEBHOOK_SOURCE), *accounts(WEBHOOK_SOURCE)]:
+        key = config_key(target.label, WEBHOOK_SECRET)
+        secret = dlt.secrets.get(key)
+        if secret is None:
+            continue
+        if not isinstance(secret, str) or not secret.strip() or PLACEHOLDER in secret:
+            raise ConfigError(
+                f"{key} ({env_name(target.label, WEBHOOK_SECRET)}) must be the shared secret "
+                "shown in Ticket Tailor's webhooks dashboard (Settings > API > Webhooks), not "
+                "empty or a placeholder."
+            )
+        secrets[target] = secret
+    if not secrets:
+        raise ConfigError(
+            "no Ticket Tailor webhook secret is set. Put the shared secret from Ticket Tailor's "
+            "webhooks dashboard (Settings > API > Webhooks) in sources.ticket_tailor."
+            "webhook_secret (.dlt/secrets.toml or SOURCES__TICKET_TAILOR__WEBHOOK_SECRET), or "
+            "an account's in sources.ticket_tailor.NAME.webhook_secret."
+        )
+    return secrets
+
+
 def warn_unknown_keys(target: Target) -> None:
     """One warning for the keys under `sources.SOURCE` (and the account's section) that the
     source does not read: a typo (`lookbak_days`) would otherwise be ignored in silence."""
@@ -247,9 +280,9 @@ def _hint(label: str, key: str, known: set[str]) -> str:
 
 
 def _parameters(source: str) -> set[str]:
-    """The keys a source reads, and those the analytics models read under it."""
+    """The keys a source reads, and those read elsewhere under it."""
     parameters = set(inspect.signature(SOURCES[source].source_function()).parameters)
-    return parameters - {"run"} | MODEL_KEYS.get(source, set())
+    return parameters - PASSED_BY_THE_SYNC | READ_ELSEWHERE.get(source, set())
 
 
 def _keys_under(*path: str) -> set[str]:

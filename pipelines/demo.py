@@ -3,29 +3,36 @@
 Seeds a fake Ticket Tailor box office, TicketSource account and KorusTicket account on loopback,
 runs a full sync of each, changes a few things at the "APIs" (new orders and bookings,
 cancellations, a void, a refund, an edited customer, an expired reservation), runs again
-incrementally, then builds the analysts' models and their data dictionary and answers three
-questions across the platforms. Needs no credentials and leaves the real
-pipelines' state alone.
+incrementally; sends Ticket Tailor's signed webhooks for a months-old cancellation to the real
+receiver (`python -m pipelines.webhooks`) and syncs once more; then builds the analysts' models
+and their data dictionary and answers three questions across the platforms. Needs no
+credentials and leaves the real pipelines' state alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
 import sys
 import time
 from itertools import cycle
 from pathlib import Path
 
 import duckdb
+import httpx
 
 from fakes.korusticket import KorusTicketFake
 from fakes.ticket_tailor import TicketTailorFake
+from fakes.ticket_tailor.webhooks import send
 from fakes.ticketsource import TicketSourceFake, iso
 from pipelines import models, sync
 
 ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE = ROOT / "demo.duckdb"
 DEMO_KEY = "sk_demo_0000_not_a_real_key"
+DEMO_WEBHOOK_SECRET = "whsec_demo_not_a_real_secret"
 TICKETSOURCE_DEMO_KEY = "skl-demo-0000-not-a-real-key"
 KORUS_DEMO_ID, KORUS_DEMO_SECRET = "korus-demo-client", "korus-demo-secret-not-real"
 # buyers who also buy on the other platforms (the fakes' own buyers never meet), so that the
@@ -104,7 +111,57 @@ def demo_ticket_tailor() -> int:
             "\n25 new orders; for an upcoming event an old order cancelled and a ticket "
             "voided: incremental sync"
         )
-        return sync.main(["ticket_tailor", "--no-models"])
+        if sync.main(["ticket_tailor", "--no-models"]) != 0:
+            return 1
+        return demo_webhooks(fake)
+
+
+def demo_webhooks(fake: TicketTailorFake) -> int:
+    """An order of the oldest event cancelled: no sweep looks there, its webhook does."""
+    oldest = min(fake.events.values(), key=lambda e: e["end"]["unix"])
+    order = next(
+        o
+        for o in fake.orders.values()
+        if o["event_summary"]["id"] == oldest["id"] and o["status"] == "completed"
+    )
+    fake.take_webhooks()  # the changes above: the incremental sync has them already
+    fake.cancel_order(order["id"])
+    os.environ["SOURCES__TICKET_TAILOR__WEBHOOK_SECRET"] = DEMO_WEBHOOK_SECRET
+    (ROOT / ".demo" / "pipelines" / "webhooks.sqlite").unlink(missing_ok=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    receiver = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.webhooks", "--port", str(port)], cwd=ROOT
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_healthy(url, receiver)
+        webhooks = fake.take_webhooks()
+        answers = [send(f"{url}/webhooks/ticket_tailor", w, DEMO_WEBHOOK_SECRET) for w in webhooks]
+    finally:
+        receiver.terminate()
+        receiver.wait()
+    if any(answer.status_code != 200 for answer in answers):
+        print("the webhook receiver refused a delivery", file=sys.stderr)
+        return 1
+    print(
+        f"\nan order of the oldest event ({order['id']}) cancelled, far outside every sweep: "
+        f"{len(webhooks)} signed webhooks to the receiver, then an incremental sync",
+        flush=True,
+    )
+    return sync.main(["ticket_tailor", "--no-models"])
+
+
+def _wait_until_healthy(url: str, receiver: subprocess.Popen) -> None:
+    for _ in range(300):
+        if receiver.poll() is not None:
+            raise SystemExit("the webhook receiver did not start (see its log above)")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise SystemExit("the webhook receiver did not answer /healthz within 30 s")
 
 
 def demo_ticketsource() -> int:

@@ -31,7 +31,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from sources.client import RequestStats, Run, Secrets
 
-from . import config, models, refresh
+from . import config, models, refresh, webhooks
 from .config import SOURCES, ConfigError, Target
 from .errors import PipelineBusy, Stopped, causes, explain, stop_signal
 from .logs import describe_load, log_error, log_level, progress, setup_logging, summary
@@ -129,13 +129,17 @@ def sync(
         # an earlier run was stopped after extracting: its package holds data and cursors
         logger.info("%s: loading what an earlier run left pending", name)
         loads.append(pipeline.run(loader_file_format=file_format))
-    source = target.build(run)
+    deliveries = webhooks.pending_deliveries(target)
+    source = target.build(run, **deliveries.source_arguments())
     if full_refresh:
         # rebuilt in staging and swapped in at the end: no `refresh=`, which drops up front
         source = refresh.full_refresh(source)
     loads.append(pipeline.run(source, loader_file_format=file_format))
+    # only now: a run that failed or was killed before its load committed applies them again
+    deliveries.mark_applied()
     load_ids = [load_id for info in loads if info for load_id in info.loads_ids]
-    _print_summary(name, pipeline, load_ids, time.monotonic() - started, run.stats.get(name))
+    seconds = time.monotonic() - started
+    _print_summary(name, pipeline, load_ids, seconds, run.stats.get(name), deliveries)
 
 
 @contextmanager
@@ -194,6 +198,7 @@ def _print_summary(
     load_ids: list[str],
     seconds: float,
     stats: RequestStats | None,
+    deliveries: webhooks.PendingDeliveries,
 ) -> None:
     trace = pipeline.last_trace
     steps = ", ".join(
@@ -210,6 +215,8 @@ def _print_summary(
         summary.info("%s: no rows loaded", name)
     for table, rows in sorted(counts.items()):
         summary.info("%s:   %-36s %10s rows", name, table, f"{rows:,}")
+    if deliveries.deliveries:
+        summary.info("%s: webhook deliveries applied: %s", name, f"{len(deliveries.deliveries):,}")
     if stats:
         tokens = f" and {stats.token_requests:,} for tokens" if stats.token_requests else ""
         summary.info(

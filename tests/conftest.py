@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,11 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import httpx
 import psycopg2
 import pytest
 
 from fakes.korusticket import KorusTicketFake
 from fakes.ticket_tailor import TicketTailorFake
+from fakes.ticket_tailor.webhooks import send
 from fakes.ticketsource import TicketSourceFake
 from sources.records import READ_AT
 
@@ -35,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "sk_9000_9000_T3stS3cretKeyDoNotLeak"
 TICKETSOURCE_KEY = "skl-T3stS3cretKeyDoNotLeak9000"
 KORUS_ID, KORUS_SECRET = "korus-test-client", "korus-S3cretDoNotLeak-9000"
+WEBHOOK_SECRET = "whsec_T3stS3cretDoNotLeak9000"
 # trust auth ignores the password, but dlt insists on one
 DEFAULT_POSTGRES = "postgresql://postgres:postgres@127.0.0.1:5432/test"
 # a fixed "now" keeps the seeded box office identical run after run
@@ -353,6 +357,94 @@ def kt_sync(request, korusticket, tmp_path, destination) -> Sync:
 @pytest.fixture
 def kt_duckdb_sync(korusticket, tmp_path) -> Sync:
     return korusticket_sync(tmp_path, korusticket, "duckdb", None)
+
+
+@dataclass
+class Receiver:
+    """`python -m pipelines.webhooks` on a loopback port, sharing a sync's state directory."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+    store: Path
+
+    def send(
+        self, envelope: dict, secret: str = WEBHOOK_SECRET, account: str = "", **options
+    ) -> httpx.Response:
+        """Delivers an envelope signed as Ticket Tailor signs it (`fakes...webhooks.send`)."""
+        path = "/webhooks/ticket_tailor" + (f"/{account}" if account else "")
+        return send(self.url + path, envelope, secret, **options)
+
+    def deliver(self, envelopes: list[dict]) -> None:
+        """Sends each envelope, as the vendor would, and checks it was taken."""
+        with httpx.Client() as client:
+            for envelope in envelopes:
+                assert self.send(envelope, client=client).status_code == 200
+
+    def stored(self, pipeline: str = "ticket_tailor") -> dict[str, str | None]:
+        """Delivery id -> when it was applied (None: pending), read from the store itself."""
+        if not self.store.exists():
+            return {}
+        with contextlib.closing(sqlite3.connect(self.store)) as db:
+            return dict(
+                db.execute("select id, applied_at from deliveries where pipeline = ?", (pipeline,))
+            )
+
+    def stop(self, sig: int = signal.SIGTERM) -> str:
+        """Stops it (SIGKILL: no chance to tidy up) and returns what it logged."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)
+        self.process.wait(timeout=30)
+        return self.log.read_text()
+
+
+def start_receiver(env: dict[str, str], log: Path, *args: str) -> Receiver:
+    """Starts the receiver and waits until /healthz answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.webhooks", "--port", str(port), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    store = Path(env["DLT_DATA_DIR"]) / "pipelines" / "webhooks.sqlite"
+    receiver = Receiver(url, process, log, store)
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the receiver exited:\n{log.read_text()}")
+        with contextlib.suppress(httpx.TransportError):
+            return httpx.get(url + "/healthz", timeout=1).status_code == 200
+        return False
+
+    wait_for(healthy, timeout=30)
+    return receiver
+
+
+def receiving(sync: Sync, tmp_path: Path) -> Iterator[Receiver]:
+    """A receiver for the default account of `sync`, whose runs get the secret too."""
+    sync.env["SOURCES__TICKET_TAILOR__WEBHOOK_SECRET"] = WEBHOOK_SECRET
+    receiver = start_receiver(sync.env, tmp_path / "receiver.log")
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+@pytest.fixture
+def receiver(sync: Sync, tmp_path: Path) -> Iterator[Receiver]:
+    yield from receiving(sync, tmp_path)
+
+
+@pytest.fixture
+def duckdb_receiver(duckdb_sync: Sync, tmp_path: Path) -> Iterator[Receiver]:
+    yield from receiving(duckdb_sync, tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,10 @@ Endpoints: /v1/ping; /v1/events, /v1/orders, /v1/issued_tickets, /v1/discounts, 
 /{id}/waitlist_signups), /v1/check_ins, /v1/products, /v1/membership_types,
 /v1/issued_memberships and /v1/holds (each with /{id}).
 
+Webhooks: the mutation helpers append the envelopes Ticket Tailor would push to `fake.webhooks`
+(oldest first; `take_webhooks()` drains it, seeding fires none), and `webhooks.send` POSTs one
+signed as the vendor signs them.
+
 Inferred where the vendor's docs are silent: the `ci_` (check-in) and `ws_` (waitlist signup)
 id prefixes, every filter of check-ins and issued memberships, series counters worked out when
 served, holds carrying `event_id`, and counters that count voided tickets (the

@@ -195,6 +195,10 @@ class TicketTailorFake(FakeServer, SeededTicketTailor):
             return event
         return {**event, "total_issued_tickets": self.issued_count(event, excludes_voids=True)}
 
+    def _served(self, collection: str, record: Record) -> Record:
+        """What a webhook's payload carries: the record as its GET serves it."""
+        return self._serve_event(record) if collection == "events" else record
+
     def _serve_series(self, series: Record) -> Record:
         return self.event_series_view(series["id"], self.counter_excludes_voids)
 

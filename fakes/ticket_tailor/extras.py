@@ -79,6 +79,9 @@ class BoxOfficeExtras:
     def _new_id(self, prefix: str) -> str:  # pragma: no cover - TicketTailorModel's wins
         raise NotImplementedError
 
+    def _notify(self, event: str, collection: str, record: Record) -> None:  # pragma: no cover
+        raise NotImplementedError  # TicketTailorModel's wins
+
     # -- products
 
     def _box_office_currency(self) -> str:
@@ -189,7 +192,9 @@ class BoxOfficeExtras:
     ) -> Record:
         """Signs someone up now to a series' waitlist, for one of its events if given."""
         with self.lock:
-            return self._add_waitlist_signup(event_series_id, self.now, email, event_id)
+            signup = self._add_waitlist_signup(event_series_id, self.now, email, event_id)
+            self._notify("WAITLIST_SIGNUP.CREATED", "waitlist_signups", signup)
+            return signup
 
     def notify_waitlist_signup(self, signup_id: str) -> Record:
         """Records that the person was notified now."""
@@ -346,12 +351,16 @@ class BoxOfficeExtras:
         """Issues a membership of a type now, to a made-up member (with `email` if given)."""
         with self.lock:
             membership_type = self.membership_types[membership_type_id]
-            return self._issue_membership(membership_type, self.now, email)
+            membership = self._issue_membership(membership_type, self.now, email)
+            self._notify("ISSUED_MEMBERSHIP.CREATED", "issued_memberships", membership)
+            return membership
 
     def void_membership(self, membership_id: str) -> Record:
         """Voids a membership now: is_valid "false", voided_at now."""
         with self.lock:
-            return self._void_membership(self.issued_memberships[membership_id], self.now)
+            membership = self._void_membership(self.issued_memberships[membership_id], self.now)
+            self._notify("ISSUED_MEMBERSHIP.UPDATED", "issued_memberships", membership)
+            return membership
 
     def redeem_membership(
         self, membership_id: str, event_id: str, order_id: str | None = None
@@ -362,7 +371,9 @@ class BoxOfficeExtras:
             if order_id is not None and order_id not in self.orders:
                 raise KeyError(f"no order {order_id}")
             membership = self.issued_memberships[membership_id]
-            return self._redeem(membership, self.events[event_id], order_id, self.now)
+            self._redeem(membership, self.events[event_id], order_id, self.now)
+            self._notify("ISSUED_MEMBERSHIP.UPDATED", "issued_memberships", membership)
+            return membership
 
     # -- holds
 

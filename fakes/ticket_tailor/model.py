@@ -19,6 +19,10 @@ Assumed where the docs are silent:
   `quantity` behave the same.
 - Tickets without an order (comps, issued through the API or from a hold) have `order_id` None
   and `source` "api"; ordered ones keep `source` None.
+
+The mutation helpers of the kinds Ticket Tailor sends webhooks for (orders, issued tickets,
+events, issued memberships, waitlist signups) append their envelopes (built by the `webhooks`
+module) to `webhooks`; the record-making `_` helpers that `seed_data` uses fire none.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from fakes.ticket_tailor.records import (
     sort_key,
 )
 from fakes.ticket_tailor.series import EVENT_NAMES, SeriesAndCheckIns
+from fakes.ticket_tailor.webhooks import webhook_envelope
 
 __all__ = ["Key", "Predicate", "SortedRecords", "TicketTailorModel", "date_object", "sort_key"]
 
@@ -94,6 +99,8 @@ class TicketTailorModel(SeriesAndCheckIns, BoxOfficeExtras):
         self._summaries: dict[str, Record] = {}
         self._last_id: dict[str, int] = {}
         self._currencies: dict[str, Record] = {}
+        # the webhooks fired so far, oldest first (see `take_webhooks`)
+        self.webhooks: list[Record] = []
         self._payment_methods = [
             {
                 "external_id": "acct_fake",
@@ -119,6 +126,26 @@ class TicketTailorModel(SeriesAndCheckIns, BoxOfficeExtras):
         ]
         self._init_series()
         self._init_extras()
+
+    # -- webhooks
+
+    def _served(self, collection: str, record: Record) -> Record:
+        """`record` as GET /v1/{collection}/{id} serves it; the API overrides this."""
+        return record
+
+    def _notify(self, event: str, collection: str, record: Record) -> None:
+        """Fires the webhook Ticket Tailor would send now for a change to `record`; callers hold
+        the lock, so ids and the outbox's order follow the changes."""
+        served = self._served(collection, record)
+        self.webhooks.append(
+            webhook_envelope(self._new_id("wh"), self.now, event, collection, served)
+        )
+
+    def take_webhooks(self) -> list[Record]:
+        """The webhooks fired since the last call (oldest first), leaving the outbox empty."""
+        with self.lock:
+            taken, self.webhooks = self.webhooks, []
+            return taken
 
     # -- making records
 
@@ -312,6 +339,14 @@ class TicketTailorModel(SeriesAndCheckIns, BoxOfficeExtras):
             self._index_ticket(ticket)
         return order
 
+    def _order_made(self, order: Record) -> Record:
+        """Indexes a new order and fires its webhooks: the order's, then each ticket's."""
+        self._index_order(order)
+        self._notify("ORDER.CREATED", "orders", order)
+        for ticket in order["issued_tickets"]:
+            self._notify("ISSUED_TICKET.CREATED", "issued_tickets", ticket)
+        return order
+
     def _index_ticket(self, ticket: Record) -> Record:
         self._sorted["issued_tickets"].add(ticket)
         self._tickets_by_event.setdefault(ticket["event_id"], SortedRecords()).add(ticket)
@@ -462,18 +497,21 @@ class TicketTailorModel(SeriesAndCheckIns, BoxOfficeExtras):
             when = self.now if created_at is None else created_at
             if event_id is not None:
                 event = self.events[event_id]
-                return [self._index_order(self._add_order(event, when)) for _ in range(n)]
+                return [self._order_made(self._add_order(event, when)) for _ in range(n)]
             choose_event = self._event_chooser()
-            return [self._index_order(self._add_order(choose_event(when), when)) for _ in range(n)]
+            return [self._order_made(self._add_order(choose_event(when), when)) for _ in range(n)]
 
     def cancel_order(self, order_id: str) -> Record:
         """Cancels an order and voids its valid tickets."""
         with self.lock:
             order = self.orders[order_id]
             order["status"] = "cancelled"
-            for ticket in order["issued_tickets"]:
-                if ticket["status"] == "valid":
-                    self._void(ticket, self.now)
+            voided = [ticket for ticket in order["issued_tickets"] if ticket["status"] == "valid"]
+            for ticket in voided:
+                self._void(ticket, self.now)
+            self._notify("ORDER.UPDATED", "orders", order)
+            for ticket in voided:
+                self._notify("ISSUED_TICKET.UPDATED", "issued_tickets", ticket)
             return order
 
     def refund_order(self, order_id: str, amount: int) -> Record:
@@ -481,12 +519,14 @@ class TicketTailorModel(SeriesAndCheckIns, BoxOfficeExtras):
         with self.lock:
             order = self.orders[order_id]
             order["refund_amount"] = amount
+            self._notify("ORDER.UPDATED", "orders", order)
             return order
 
     def void_ticket(self, ticket_id: str) -> Record:
         with self.lock:
             ticket = self.issued_tickets[ticket_id]
             self._void(ticket, self.now)
+            self._notify("ISSUED_TICKET.UPDATED", "issued_tickets", ticket)
             return ticket
 
     def issue_ticket(
@@ -502,7 +542,9 @@ class TicketTailorModel(SeriesAndCheckIns, BoxOfficeExtras):
         with self.lock:
             when = self.now if created_at is None else created_at
             event = self.events[event_id]
-            return self._index_ticket(self._issue_ticket(event, ticket_type_id, when, hold_id))
+            ticket = self._index_ticket(self._issue_ticket(event, ticket_type_id, when, hold_id))
+            self._notify("ISSUED_TICKET.CREATED", "issued_tickets", ticket)
+            return ticket
 
     def add_event(
         self, start: int, end: int | None = None, event_series_id: str | None = None
@@ -512,7 +554,9 @@ class TicketTailorModel(SeriesAndCheckIns, BoxOfficeExtras):
         with self.lock:
             series = None if event_series_id is None else self.event_series[event_series_id]
             end = start + 3 * HOUR if end is None else end
-            return self._add_event(self.now, start, end, series)
+            event = self._add_event(self.now, start, end, series)
+            self._notify("EVENT.CREATED", "events", event)
+            return event
 
     def update_event(self, event_id: str, **fields: Any) -> Record:
         """Replaces fields of an event (`start` / `end` may be unix ints); its orders'
@@ -535,11 +579,13 @@ class TicketTailorModel(SeriesAndCheckIns, BoxOfficeExtras):
             self._summaries[event_id].update(
                 end_date=event["end"], name=event["name"], start_date=event["start"]
             )
+            self._notify("EVENT.UPDATED", "events", event)
             return event
 
     def delete_event(self, event_id: str) -> Record:
         """Removes an event; its orders, tickets and check-ins stay, and its series."""
         with self.lock:
+            self._notify("EVENT.DELETED", "events", self.events[event_id])  # as it was
             event = self.events.pop(event_id)
             self._sorted["events"].remove(event)
             self._events_by_series[event["event_series_id"]].remove(event)

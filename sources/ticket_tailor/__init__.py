@@ -23,10 +23,15 @@ How each table stays fresh (README has the guarantees in full):
   series' signups replace those loaded before.
 - voucher_codes: re-read for vouchers that are new or whose record changed (codes only change
   with their voucher's counts); codes of a deleted voucher are deleted.
+
+Webhook deliveries (`changes`, passed in by the sync from pipelines.webhooks) reach what no
+window does: the orders, issued tickets and issued memberships they name are read again by id
+and merged, whatever their age; waitlist signups have their series re-read (see `changes`).
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator, Sequence
 
@@ -38,6 +43,7 @@ from sources.client import ApiClient, RetryPolicy, Run, source_label
 from sources.records import ReadStamps, Record, column_hints, replace_children
 
 from . import settings
+from .changes import Change, ChangedRecords
 from .helpers import (
     BoxOffice,
     event_row,
@@ -65,6 +71,7 @@ def ticket_tailor_source(
     max_attempts: int = RetryPolicy.max_attempts,
     backoff_seconds: float = RetryPolicy.backoff_base,
     run: Run | None = None,
+    changes: Sequence[Change] = (),
 ) -> Sequence[DltResource]:
     client = ApiClient(
         source_label("ticket_tailor"),
@@ -80,6 +87,7 @@ def ticket_tailor_source(
     # one clock for orders and the tickets read after them: the later read of a record wins
     stamps = ReadStamps()
     ledger = TicketLedger(box_office, stamps)
+    changed = ChangedRecords(changes)
 
     @dlt.resource(selected=False)
     def event_list() -> Iterator[list[Record]]:
@@ -137,7 +145,8 @@ def ticket_tailor_source(
             )
         }
         for series_id, digest in current.items():
-            if series_id not in live_series and seen.get(series_id) == digest:
+            unchanged = seen.get(series_id) == digest and series_id not in changed.series
+            if series_id not in live_series and unchanged:
                 continue
             path = settings.WAITLIST_SIGNUPS_PATH.format(event_series_id=series_id)
             signups = [_dated("waitlist_signups", row) for row in box_office.read_all(path)]
@@ -149,8 +158,9 @@ def ticket_tailor_source(
 
     @dlt.resource(selected=False, parallelized=True)
     def order_pages() -> Iterator[list[Record] | OrdersRead]:
-        """GET /v1/orders: new by created_at, then what changed on current events; then word
-        of how much was read, for the tickets."""
+        """GET /v1/orders: new by created_at, then what changed on current events, then those
+        webhooks named (a first run reads them all anyway); then word of how much was read,
+        for the tickets."""
         state = dlt.current.resource_state()
         latest = state["created_at"] if "created_at" in state else _cursor_of_old_orders()
         since = None if latest is None else latest - lookback
@@ -170,6 +180,8 @@ def ticket_tailor_source(
             for filters in sweeps:
                 for page in box_office.pages(settings.ORDERS_PATH, filters):
                     yield stamps.stamp(page)
+            for page in changed.read(box_office.client, "orders"):
+                yield stamps.stamp(page)
         yield OrdersRead(since, frozenset(active))
         # only the created_at walk moves the cursor: an order created during the run and met
         # by a sweep must not push it past orders the walk has not reached
@@ -192,9 +204,13 @@ def ticket_tailor_source(
         columns=_columns("issued_tickets", later_read_wins=True),
     )
     def issued_tickets(page: list[Record] | OrdersRead) -> Iterator[list[Record]]:
-        """The tickets in the orders; then GET /v1/issued_tickets for the events whose counter
-        says some have no order, and the voided tickets of upcoming events."""
+        """The tickets in the orders; then those webhooks named, and GET /v1/issued_tickets
+        for the events whose counter says some have no order, and the voided tickets of
+        upcoming events."""
         if isinstance(page, OrdersRead):
+            if page.since is not None:
+                for tickets in changed.read(box_office.client, "issued_tickets"):
+                    yield ledger.from_tickets(tickets)
             _, upcoming = box_office.current_events(upcoming_event_hours, active_event_days)
             yield from ledger.after_orders(page, upcoming)
         else:
@@ -243,7 +259,8 @@ def ticket_tailor_source(
     def issued_memberships() -> Iterator[list[Record]]:
         """GET /v1/issued_memberships: changed since the last run (less the lookback), and
         whole every `membership_full_read_hours`. The records have no `updated_at`, so the
-        bound is the last run's start; whatever comes back is merged."""
+        bound is the last run's start; whatever comes back is merged, with the memberships
+        webhooks named."""
         state = dlt.current.resource_state()
         started, now = state.get("started_at"), int(time.time())
         whole_read_at = state.get("whole_read_at")
@@ -253,7 +270,10 @@ def ticket_tailor_source(
             or now - whole_read_at >= membership_full_read_hours * 3600
         )
         filters = {} if whole else {settings.MEMBERSHIPS_CHANGED_FILTER: started - lookback}
-        for page in box_office.pages(settings.ISSUED_MEMBERSHIPS_PATH, filters):
+        pages = box_office.pages(settings.ISSUED_MEMBERSHIPS_PATH, filters)
+        if not whole:
+            pages = itertools.chain(pages, changed.read(box_office.client, "issued_memberships"))
+        for page in pages:
             yield [_dated("issued_memberships", row) for row in page]
         state["started_at"] = now
         if whole:

@@ -75,3 +75,12 @@ TIMESTAMP_COLUMNS = {
     "issued_memberships": (*DATE_OBJECTS["issued_memberships"], "voided_at"),
     "holds": DATE_OBJECTS["holds"],
 }
+
+# Webhook deliveries (pipelines.webhooks) name records by `resource_url`, whose path ends like
+# this; records of these collections are read again by id, on our base_url whatever host the
+# URL names. Events need no read: the event list is read whole every run. Waitlist signups have
+# their series re-read.
+CHANGED_RECORD_PATH = r"/v1/(orders|issued_tickets|issued_memberships)/([A-Za-z0-9_-]+)/?$"
+WAITLIST_SIGNUP_EVENTS = "WAITLIST_SIGNUP."
+# records read by id at once (the client's pacing still keeps to the rate limit)
+CHANGED_RECORD_READERS = 8

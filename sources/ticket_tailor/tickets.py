@@ -62,16 +62,27 @@ class TicketLedger:
         for order in orders:
             for ticket in order.get("issued_tickets") or ():
                 rows.append({**ticket, READ_AT: order[READ_AT]})
-                event_id = ticket.get("event_id")
-                void = ticket.get("status") == settings.VOIDED_TICKET_STATUS
-                if self.incremental:
-                    self.met_ids.setdefault(event_id, {})[ticket["id"]] = ticket.get("created_at")
-                    if void:
-                        self.met_void_ids.add(ticket["id"])
-                else:
-                    self.met[event_id] += 1
-                    self.met_valid[event_id] += not void
+                self._tally(ticket)
         return rows
+
+    def from_tickets(self, tickets: list[Record]) -> list[Record]:
+        """Tickets read by id on an incremental run (webhooks named them), stamped as read
+        now and tallied like those met in orders."""
+        assert self.incremental, "a full walk meets every ticket: tallying these would repeat"
+        for ticket in tickets:
+            self._tally(ticket)
+        return self.stamps.stamp(tickets)
+
+    def _tally(self, ticket: Record) -> None:
+        event_id = ticket.get("event_id")
+        void = ticket.get("status") == settings.VOIDED_TICKET_STATUS
+        if self.incremental:
+            self.met_ids.setdefault(event_id, {})[ticket["id"]] = ticket.get("created_at")
+            if void:
+                self.met_void_ids.add(ticket["id"])
+        else:
+            self.met[event_id] += 1
+            self.met_valid[event_id] += not void
 
     def after_orders(self, read: OrdersRead, upcoming: list[str]) -> Iterator[list[Record]]:
         """The walks that the counters (and the upcoming events' voids) call for."""
