@@ -216,7 +216,9 @@ def _print_summary(
     for table, rows in sorted(counts.items()):
         summary.info("%s:   %-36s %10s rows", name, table, f"{rows:,}")
     if deliveries.deliveries:
-        summary.info("%s: webhook deliveries applied: %s", name, f"{len(deliveries.deliveries):,}")
+        left = f" ({deliveries.left:,} more wait for the next run)" if deliveries.left else ""
+        applied = f"{len(deliveries.deliveries):,}"
+        summary.info("%s: webhook deliveries applied: %s%s", name, applied, left)
     if stats:
         tokens = f" and {stats.token_requests:,} for tokens" if stats.token_requests else ""
         summary.info(

@@ -228,9 +228,15 @@ def test_full_refresh_refuses_a_replace_strategy_that_empties_tables_first(
 
 
 FAILURES = ("api-error", "storm", "sigint", "sigterm", "sigkill")
+# how a run stops does not depend on the destination: Postgres gets one failure of each side
+# (the API's, the process's)
+FAILURE_CASES = [("duckdb", failure) for failure in FAILURES] + [
+    pytest.param("postgres", failure, marks=pytest.mark.postgres)
+    for failure in ("api-error", "sigkill")
+]
 
 
-@pytest.mark.parametrize("failure", FAILURES)
+@pytest.mark.parametrize(("destination", "failure"), FAILURE_CASES)
 def test_failed_full_refresh_leaves_tables_and_cursors(sync: Sync, fake, failure: str) -> None:
     sync.run()
     warehouse = sync.warehouse

@@ -314,7 +314,7 @@ def test_store_keeps_applied_deliveries_a_week_then_forgets_them(tmp_path) -> No
     assert store.add(deliveries) == [True, True, True]
     assert store.add(deliveries[:1]) == [False]
     store.mark_applied("ticket_tailor", ["wh_0", "wh_1"])
-    assert [d.id for d in store.pending("ticket_tailor")] == ["wh_2"]
+    assert [d.id for d in store.pending("ticket_tailor", 10)] == ["wh_2"]
 
     week_ago = time.time() - (RETENTION_DAYS + 1) * 86400
     with sqlite3.connect(store.path) as db:
@@ -322,6 +322,7 @@ def test_store_keeps_applied_deliveries_a_week_then_forgets_them(tmp_path) -> No
     store.mark_applied("ticket_tailor", [])
 
     assert store.add(deliveries) == [True, False, False]  # wh_0 was forgotten
+    assert [d.id for d in store.pending("ticket_tailor", 1)] == ["wh_2"]  # oldest first
     store.close()
 
 

@@ -18,6 +18,10 @@ from sources.ticket_tailor.changes import Change
 
 from .store import Delivery, DeliveryStore, default_path
 
+# deliveries one sync applies at most (oldest first): a backlog, after syncs were down for
+# days, is worked off over several runs rather than in one run's memory and requests
+MAX_PER_SYNC = 5_000
+
 
 @dataclass(frozen=True)
 class PendingDeliveries:
@@ -25,6 +29,8 @@ class PendingDeliveries:
 
     target: Target
     deliveries: list[Delivery]
+    # pending beyond MAX_PER_SYNC: the next run's
+    left: int = 0
 
     def source_arguments(self) -> dict[str, Any]:
         """What the source is given: each delivery's change (none: nothing)."""
@@ -49,6 +55,8 @@ def pending_deliveries(target: Target) -> PendingDeliveries:
         return PendingDeliveries(target, [])
     store = DeliveryStore()
     try:
-        return PendingDeliveries(target, store.pending(target.name))
+        deliveries = store.pending(target.name, MAX_PER_SYNC)
+        left = store.counts().get(target.name, 0) - len(deliveries)
     finally:
         store.close()
+    return PendingDeliveries(target, deliveries, left)

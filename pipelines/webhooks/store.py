@@ -98,13 +98,13 @@ class DeliveryStore:
                 for d in deliveries
             ]
 
-    def pending(self, pipeline: str) -> list[Delivery]:
-        """The pipeline's deliveries not yet applied, oldest first."""
+    def pending(self, pipeline: str, limit: int) -> list[Delivery]:
+        """The pipeline's oldest `limit` deliveries not yet applied, oldest first."""
         with self._lock:
             rows = self._db.execute(
                 "select pipeline, id, event, resource_url, created_at, body from deliveries "
-                "where pipeline = ? and applied_at is null order by received_at, id",
-                (pipeline,),
+                "where pipeline = ? and applied_at is null order by received_at, id limit ?",
+                (pipeline, limit),
             ).fetchall()
         return [Delivery(*row) for row in rows]
 
