@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 import signal
 import sqlite3
@@ -14,11 +15,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 import uvicorn
 
 from fakes.ticket_tailor import DAY
 from fakes.ticket_tailor.webhooks import SIGNATURE_HEADER, send, signature_header
-from pipelines.webhooks.receiver import Account, create_app
+from pipelines.webhooks.receiver import Account, Refused, create_app, delivery_of
 from pipelines.webhooks.store import RETENTION_DAYS, Delivery, DeliveryStore
 from sources.ticket_tailor.changes import Change, ChangedRecords
 from tests.conftest import (
@@ -275,6 +277,27 @@ def test_membership_and_waitlist_deliveries_are_applied(
     assert reads_by_id(fake) == [f"/v1/issued_memberships/{membership['id']}"]
     assert signup["id"] in duckdb_sync.warehouse.ids("waitlist_signups")
     assert_matches_fake(duckdb_sync.warehouse, fake)
+
+
+def test_what_counts_as_an_envelope() -> None:
+    def taken(**fields) -> bool:
+        body = json.dumps({**envelope(), **fields}).encode()
+        try:
+            delivery_of(body, "ticket_tailor")
+        except Refused as refused:
+            assert refused.status == 400
+            return False
+        return True
+
+    assert taken()
+    assert taken(created_at=1732960000)  # a unix time for the documented string
+    assert taken(payload=None)  # a deleted record's, possibly
+    assert not taken(id=15) and not taken(id="") and not taken(id="w" * 3000)
+    assert not taken(event=None) and not taken(payload=[]) and not taken(created_at=True)
+    assert not taken(resource_url={"path": "/v1/orders/or_1"})
+    without_url = {name: value for name, value in envelope().items() if name != "resource_url"}
+    with pytest.raises(Refused):
+        delivery_of(json.dumps(without_url).encode(), "ticket_tailor")
 
 
 def test_deliveries_name_records_by_the_end_of_their_url_path() -> None:

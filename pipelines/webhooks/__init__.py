@@ -5,7 +5,7 @@ an event changes, cancellations and voids of long-past events included, which po
 sees on a full refresh. The receiver (`receiver`, Starlette on uvicorn) verifies each one,
 stores it (`store`, SQLite beside dlt's state) and answers 200; the next sync of the account
 reads the records the stored deliveries name again and marks them applied once its load has
-committed (`pending_changes`, `mark_applied`).
+committed (`pending_deliveries`).
 """
 
 from __future__ import annotations

@@ -36,8 +36,16 @@ logger = logging.getLogger("ticketing.webhooks")
 SIGNATURE_HEADER = "Tickettailor-Webhook-Signature"
 MAX_BODY_BYTES = 1024 * 1024
 TOLERANCE_SECONDS = 300
-# fields every Ticket Tailor envelope carries, and the type of each
-ENVELOPE = {"id": str, "created_at": str, "event": str, "resource_url": str, "payload": dict}
+# fields every Ticket Tailor envelope carries, and the types each may have (the docs show
+# `created_at` as a string; a unix time would do as well, and a deleted record's payload may be
+# left empty)
+ENVELOPE: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "created_at": (str, int),
+    "event": (str,),
+    "resource_url": (str,),
+    "payload": (dict, type(None)),
+}
 # longer ids, times, event names or URLs are not Ticket Tailor's
 MAX_TEXT_LENGTH = 2000
 # deliveries stored in one transaction at most
@@ -73,7 +81,7 @@ def verify(header: str | None, body: bytes, secret: str, now: float) -> None:
     if not timestamp.isdigit() or not signature:
         raise Refused(401, f"the {SIGNATURE_HEADER} header is not t=<unix time>,v1=<signature>")
     expected = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected.encode(), signature.encode()):
+    if not hmac.compare_digest(expected.encode(), signature.lower().encode()):
         raise Refused(401, "the signature does not match this account's webhook secret")
     skew = int(now) - int(timestamp)
     if abs(skew) > TOLERANCE_SECONDS:
@@ -91,9 +99,11 @@ def delivery_of(body: bytes, pipeline: str) -> Delivery:
         raise Refused(400, "the body is not a JSON object")
     wrong = [
         name
-        for name, kind in ENVELOPE.items()
-        if not isinstance(envelope.get(name), kind)
-        or (kind is str and not 0 < len(envelope[name]) <= MAX_TEXT_LENGTH)
+        for name, kinds in ENVELOPE.items()
+        if name not in envelope
+        or not isinstance(value := envelope[name], kinds)
+        or isinstance(value, bool)
+        or (isinstance(value, str) and not 0 < len(value) <= MAX_TEXT_LENGTH)
     ]
     if wrong:
         raise Refused(400, f"not a webhook envelope: {', '.join(wrong)} missing or malformed")
@@ -102,7 +112,7 @@ def delivery_of(body: bytes, pipeline: str) -> Delivery:
         envelope["id"],
         envelope["event"],
         envelope["resource_url"],
-        envelope["created_at"],
+        str(envelope["created_at"]),
         body,
     )
 
