@@ -176,6 +176,8 @@ def test_expiring_token_costs_one_token_request(kt_duckdb_sync: Sync, korusticke
     assert_matches_fake(kt_duckdb_sync.warehouse, fake)
 
 
+# faults are the API's: what they test does not depend on the destination
+@pytest.mark.parametrize("destination", ["duckdb"])
 def test_fault_storm_ends_exact(kt_sync: Sync, korusticket) -> None:
     fake = korusticket
     fake.fault_rate = 0.2
