@@ -20,7 +20,7 @@ import uvicorn
 
 from fakes.ticket_tailor import DAY
 from fakes.ticket_tailor.webhooks import SIGNATURE_HEADER, send, signature_header
-from pipelines.webhooks.receiver import Account, Refused, create_app, delivery_of
+from pipelines.webhooks.receiver import Account, Refused, create_app, delivery_of, verify
 from pipelines.webhooks.store import RETENTION_DAYS, Delivery, DeliveryStore
 from sources.ticket_tailor.changes import Change, ChangedRecords
 from tests.conftest import (
@@ -278,6 +278,17 @@ def test_membership_and_waitlist_deliveries_are_applied(
     assert reads_by_id(fake) == [f"/v1/issued_memberships/{membership['id']}"]
     assert signup["id"] in duckdb_sync.warehouse.ids("waitlist_signups")
     assert_matches_fake(duckdb_sync.warehouse, fake)
+
+
+def test_signatures_are_good_for_300_seconds_either_way() -> None:
+    body, now = b'{"id": "wh_1"}', 1_800_000_000
+    for signed_at in (now - 300, now, now + 300):
+        verify(signature_header(WEBHOOK_SECRET, body, signed_at), body, WEBHOOK_SECRET, now)
+    for signed_at in (now - 301, now + 301):
+        with pytest.raises(Refused, match="over 300 s"):
+            verify(signature_header(WEBHOOK_SECRET, body, signed_at), body, WEBHOOK_SECRET, now)
+    upper = signature_header(WEBHOOK_SECRET, body, now).upper().replace("T=", "t=")
+    verify(upper.replace("V1=", "v1="), body, WEBHOOK_SECRET, now)
 
 
 def test_what_counts_as_an_envelope() -> None:
