@@ -28,7 +28,6 @@ import math
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -38,7 +37,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +50,7 @@ from fakes.server import FakeServer
 from fakes.ticket_tailor import TicketTailorFake
 from fakes.ticket_tailor.webhooks import SIGNATURE_HEADER, send, signature_header
 from fakes.ticketsource import TicketSourceFake
+from pipelines.webhooks import process as receiver_process
 from sources.ticketsource import settings as ticketsource_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,16 +86,6 @@ class Run:
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds
-
-
-@dataclass
-class Receiver:
-    """A `python -m pipelines.webhooks` process this bench started, and where it keeps things."""
-
-    url: str
-    process: subprocess.Popen
-    log: Path
-    store: Path
 
 
 @dataclass
@@ -251,7 +241,7 @@ def bench_receiver(deliveries: int) -> None:
         healthz = load("GET /healthz (baseline)", [b""] * deliveries, get_healthz(receiver.url))
         stored = stored_rows(receiver.store)
     finally:
-        stop_receiver(receiver)
+        receiver.stop()
     if stored != deliveries:
         raise SystemExit(f"bench: the receiver stored {stored:,} of {deliveries:,} deliveries")
 
@@ -282,7 +272,7 @@ def bench_webhook_sync(orders: int) -> None:
             deliver(receiver, envelopes)
             applied = webhook_sync_run(f"run applying {len(envelopes):,} deliveries", fake, label)
     finally:
-        stop_receiver(receiver)
+        receiver.stop()
     check_applied(applied, len(envelopes))
     check_cancelled(WORK / f"{label}.duckdb", cancelled)
 
@@ -390,55 +380,19 @@ def print_loads(title: str, loads: list[Load]) -> None:
     print()
 
 
-def start_receiver(data_dir: Path, log: Path) -> Receiver:
-    """`python -m pipelines.webhooks` on a free loopback port with the bench secret, keeping
-    its deliveries under `data_dir` (a sync's DLT_DATA_DIR, for the sync to apply them);
-    returns once /healthz answers."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def start_receiver(data_dir: Path, log: Path) -> receiver_process.ReceiverProcess:
+    """The receiver with the bench secret, keeping its deliveries under `data_dir` (a sync's
+    DLT_DATA_DIR, for the sync to apply them)."""
     env = {
         **os.environ,
         "DLT_DATA_DIR": str(data_dir),
         "SOURCES__TICKET_TAILOR__WEBHOOK_SECRET": WEBHOOK_SECRET,
         "RUNTIME__DLTHUB_TELEMETRY": "false",
     }
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.webhooks", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=out,
-        )
-    receiver = Receiver(
-        f"http://127.0.0.1:{port}", process, log, data_dir / "pipelines" / "webhooks.sqlite"
-    )
-    deadline = time.monotonic() + 30
-    while not healthy(receiver):
-        if time.monotonic() > deadline:
-            stop_receiver(receiver)
-            raise SystemExit(f"bench: the receiver did not answer /healthz:\n{log.read_text()}")
-        time.sleep(0.1)
-    return receiver
-
-
-def healthy(receiver: Receiver) -> bool:
-    if receiver.process.poll() is not None:
-        raise SystemExit(f"bench: the receiver exited:\n{receiver.log.read_text()[-3000:]}")
-    with suppress(httpx.TransportError):
-        return httpx.get(receiver.url + "/healthz", timeout=1, trust_env=False).status_code == 200
-    return False
-
-
-def stop_receiver(receiver: Receiver) -> None:
-    """SIGTERM, as a service manager stops it, and wait (uvicorn drains open requests)."""
-    receiver.process.terminate()
     try:
-        receiver.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        receiver.process.kill()
-        receiver.process.wait()
+        return receiver_process.start_receiver(env, log)
+    except receiver_process.ReceiverFailed as exc:
+        raise SystemExit(f"bench: {exc}") from None
 
 
 def stored_rows(store: Path) -> int:
@@ -448,7 +402,7 @@ def stored_rows(store: Path) -> int:
     return rows
 
 
-def print_log_problems(receiver: Receiver) -> None:
+def print_log_problems(receiver: receiver_process.ReceiverProcess) -> None:
     """The receiver's warnings and errors, if any: a bench that quietly refused some would
     measure the wrong thing."""
     lines = receiver.log.read_text().splitlines()
@@ -485,7 +439,7 @@ def cancel_old_orders(fake: TicketTailorFake, envelopes: int) -> list[str]:
     return cancelled
 
 
-def deliver(receiver: Receiver, envelopes: list[dict]) -> None:
+def deliver(receiver: receiver_process.ReceiverProcess, envelopes: list[dict]) -> None:
     """Sends each envelope as Ticket Tailor would, one after another; each must be taken."""
     print(f"bench: delivering {len(envelopes):,} webhooks ...", file=sys.stderr, flush=True)
     with httpx.Client(timeout=60, trust_env=False) as client:

@@ -11,23 +11,20 @@ credentials and leaves the real pipelines' state alone.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
 import sys
 import time
 from itertools import cycle
 from pathlib import Path
 
 import duckdb
-import httpx
 
 from fakes.korusticket import KorusTicketFake
 from fakes.ticket_tailor import TicketTailorFake
 from fakes.ticket_tailor.webhooks import send
 from fakes.ticketsource import TicketSourceFake, iso
 from pipelines import models, sync
+from pipelines.webhooks.process import ReceiverFailed, start_receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE = ROOT / "demo.duckdb"
@@ -128,20 +125,17 @@ def demo_webhooks(fake: TicketTailorFake) -> int:
     fake.cancel_order(order["id"])
     os.environ["SOURCES__TICKET_TAILOR__WEBHOOK_SECRET"] = DEMO_WEBHOOK_SECRET
     (ROOT / ".demo" / "pipelines" / "webhooks.sqlite").unlink(missing_ok=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    receiver = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.webhooks", "--port", str(port)], cwd=ROOT
-    )
     try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_healthy(url, receiver)
+        receiver = start_receiver(os.environ)
+    except ReceiverFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
         webhooks = fake.take_webhooks()
-        answers = [send(f"{url}/webhooks/ticket_tailor", w, DEMO_WEBHOOK_SECRET) for w in webhooks]
+        url = f"{receiver.url}/webhooks/ticket_tailor"
+        answers = [send(url, webhook, DEMO_WEBHOOK_SECRET) for webhook in webhooks]
     finally:
-        receiver.terminate()
-        receiver.wait()
+        receiver.stop()
     if any(answer.status_code != 200 for answer in answers):
         print("the webhook receiver refused a delivery", file=sys.stderr)
         return 1
@@ -151,17 +145,6 @@ def demo_webhooks(fake: TicketTailorFake) -> int:
         flush=True,
     )
     return sync.main(["ticket_tailor", "--no-models"])
-
-
-def _wait_until_healthy(url: str, receiver: subprocess.Popen) -> None:
-    for _ in range(300):
-        if receiver.poll() is not None:
-            raise SystemExit("the webhook receiver did not start (see its log above)")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise SystemExit("the webhook receiver did not answer /healthz within 30 s")
 
 
 def demo_ticketsource() -> int:

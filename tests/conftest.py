@@ -32,6 +32,7 @@ from fakes.korusticket import KorusTicketFake
 from fakes.ticket_tailor import TicketTailorFake
 from fakes.ticket_tailor.webhooks import send
 from fakes.ticketsource import TicketSourceFake
+from pipelines.webhooks import process as receiver_process
 from sources.records import READ_AT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -360,13 +361,10 @@ def kt_duckdb_sync(korusticket, tmp_path) -> Sync:
 
 
 @dataclass
-class Receiver:
+class Receiver(receiver_process.ReceiverProcess):
     """`python -m pipelines.webhooks` on a loopback port, sharing a sync's state directory."""
 
-    url: str
-    process: subprocess.Popen
     log: Path
-    store: Path
 
     def send(
         self, envelope: dict, secret: str = WEBHOOK_SECRET, account: str = "", **options
@@ -390,41 +388,19 @@ class Receiver:
                 db.execute("select id, applied_at from deliveries where pipeline = ?", (pipeline,))
             )
 
-    def stop(self, sig: int = signal.SIGTERM) -> str:
+    def stop(self, signum: int = signal.SIGTERM) -> str:
         """Stops it (SIGKILL: no chance to tidy up) and returns what it logged."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, sig)
-        self.process.wait(timeout=30)
+        super().stop(signum)
         return self.log.read_text()
 
 
-def start_receiver(env: dict[str, str], log: Path, *args: str) -> Receiver:
+def start_receiver(env: dict[str, str], log: Path) -> Receiver:
     """Starts the receiver and waits until /healthz answers."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.webhooks", "--port", str(port), *args],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    store = Path(env["DLT_DATA_DIR"]) / "pipelines" / "webhooks.sqlite"
-    receiver = Receiver(url, process, log, store)
-
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"the receiver exited:\n{log.read_text()}")
-        with contextlib.suppress(httpx.TransportError):
-            return httpx.get(url + "/healthz", timeout=1).status_code == 200
-        return False
-
-    wait_for(healthy, timeout=30)
-    return receiver
+    try:
+        started = receiver_process.start_receiver(env, log)
+    except receiver_process.ReceiverFailed as exc:
+        pytest.fail(str(exc))
+    return Receiver(started.url, started.process, log, started.store)
 
 
 def receiving(sync: Sync, tmp_path: Path) -> Iterator[Receiver]:

@@ -20,6 +20,8 @@ import uvicorn
 
 from fakes.ticket_tailor import DAY
 from fakes.ticket_tailor.webhooks import SIGNATURE_HEADER, send, signature_header
+from pipelines import webhooks
+from pipelines.config import Target
 from pipelines.webhooks.receiver import Account, Refused, create_app, delivery_of, verify
 from pipelines.webhooks.store import RETENTION_DAYS, Delivery, DeliveryStore
 from sources.ticket_tailor.changes import Change, ChangedRecords
@@ -255,6 +257,41 @@ def test_deliveries_of_a_failed_sync_are_applied_by_the_next(
     assert applied_lines(result) == [str(len(duckdb_receiver.stored()))]
     assert None not in duckdb_receiver.stored().values()
     assert_matches_fake(duckdb_sync.warehouse, fake)
+
+
+def test_a_first_sync_reads_everything_and_only_marks_deliveries(
+    duckdb_sync: Sync, duckdb_receiver: Receiver, fake
+) -> None:
+    order = next(iter(fake.orders.values()))
+    fake.cancel_order(order["id"])
+    duckdb_receiver.deliver(fake.take_webhooks())
+
+    result = duckdb_sync.run()
+
+    assert applied_lines(result) == [str(len(duckdb_receiver.stored()))]
+    assert reads_by_id(fake) == []
+    assert None not in duckdb_receiver.stored().values()
+    assert_matches_fake(duckdb_sync.warehouse, fake)
+
+
+def test_a_sync_takes_the_oldest_deliveries_up_to_its_cap(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(webhooks, "MAX_PER_SYNC", 2)
+    store = DeliveryStore()
+    for n in range(3):  # one at a time: received in this order
+        store.add(
+            [Delivery("ticket_tailor", f"wh_{n}", "ORDER.UPDATED", "/v1/orders/or_1", None, b"{}")]
+        )
+    store.close()
+    target = Target("ticket_tailor")
+
+    first = webhooks.pending_deliveries(target)
+    first.mark_applied()
+    second = webhooks.pending_deliveries(target)
+
+    assert ([d.id for d in first.deliveries], first.left) == (["wh_0", "wh_1"], 1)
+    assert ([d.id for d in second.deliveries], second.left) == (["wh_2"], 0)
+    assert webhooks.pending_deliveries(Target("ticketsource")).deliveries == []
 
 
 def test_membership_and_waitlist_deliveries_are_applied(
